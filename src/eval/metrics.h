@@ -1,0 +1,24 @@
+/* Evaluation metrics, in double precision, matching scikit-learn (ties included). */
+#ifndef DDAD_EVAL_METRICS_H
+#define DDAD_EVAL_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* sklearn.metrics.roc_auc_score(labels, scores). Returns NAN when only one class is present. */
+double ddad_auroc(const float *scores, const int8_t *labels, size_t n);
+
+/* sklearn.metrics.average_precision_score(labels, scores). NAN without positives. */
+double ddad_average_precision(const float *scores, const int8_t *labels, size_t n);
+
+/* Pixel-level AUROC over n pixels (masks as 0/1 bytes). */
+double ddad_pixel_auroc(const float *scores, const uint8_t *mask, size_t n);
+
+/* Best Dice over thresholds: max 2TP/(2TP+FP+FN). *best_threshold may be NULL. */
+double ddad_best_dice(const float *scores, const uint8_t *mask, size_t n, double *best_threshold);
+
+/* The reference's chi-square distance between the normal and abnormal score histograms:
+ * scores min-max normalised to [0,1], 100 bins, density histograms. */
+double ddad_chi2_histogram_distance(const float *scores, const int8_t *labels, size_t n);
+
+#endif
