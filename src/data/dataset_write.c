@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -86,6 +87,14 @@ static int write_root_attrs(hid_t file, const ddad_dataset_writer *w, const char
 static int open_out(out_file *o, const char *final, ddad_error *err)
 {
     snprintf(o->final, sizeof o->final, "%s", final);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", final);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (ddad_mkdirs(dir) < 0)
+            return ddad_error_set(err, DDAD_EXIT_RUNTIME, "cannot create the directory %s: %s", dir, strerror(errno));
+    }
     ddad_tmp_path(final, o->tmp, sizeof o->tmp);
     o->file = H5Fcreate(o->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (o->file < 0) {
