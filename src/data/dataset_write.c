@@ -121,14 +121,15 @@ static int create_data_sets(ddad_dataset_writer *w, out_file *o, ddad_error *err
         snprintf(p, sizeof p, "%s/names", g);
         o->ds[s][DS_NAMES] = create_ds(o->file, p, w->name_type, n, 0, NULL, DDAD_NAME_MAX,
                                        n < 1024 ? n : 1024, names_level);
+        const int masks = s == DDAD_SPLIT_TEST && w->spec.with_masks;
         o->ds[s][DS_MASKS] = -1;
-        if (s == DDAD_SPLIT_TEST && w->spec.with_masks) {
+        if (masks) {
             snprintf(p, sizeof p, "%s/masks", g);
             o->ds[s][DS_MASKS] = create_ds(o->file, p, H5T_STD_U8LE, n, 2, tail, H * H, chunk_items(n, H * H),
                                            level > 0 ? level : 1);
         }
-        for (int k = 0; k < DS_COUNT; k++)
-            if (o->ds[s][k] < 0 && !(k == DS_MASKS && !(s == DDAD_SPLIT_TEST && w->spec.with_masks)))
+        for (int k = 0; k < (masks ? DS_COUNT : DS_MASKS); k++)
+            if (o->ds[s][k] < 0)
                 return ddad_error_set(err, DDAD_EXIT_RUNTIME, "cannot create the datasets of %s in %s", g, o->tmp);
     }
     return 0;
@@ -298,6 +299,7 @@ int ddad_dataset_finish(ddad_dataset_writer *w, ddad_error *err)
     for (int f = 0; f < w->nfiles; f++) {
         if (ddad_commit_file(w->files[f].tmp, w->files[f].final) < 0) {
             ddad_error_set(err, DDAD_EXIT_RUNTIME, "cannot rename %s to %s", w->files[f].tmp, w->files[f].final);
+            for (int g = 0; g < f; g++) unlink(w->files[g].final);
             ddad_dataset_discard(w);
             return -1;
         }
@@ -306,6 +308,7 @@ int ddad_dataset_finish(ddad_dataset_writer *w, ddad_error *err)
     if (w->sharded) {
         if (ddad_commit_file(w->index.tmp, w->index.final) < 0) {
             ddad_error_set(err, DDAD_EXIT_RUNTIME, "cannot rename %s to %s", w->index.tmp, w->index.final);
+            for (int f = 0; f < w->nfiles; f++) unlink(w->files[f].final);   /* shards without an index */
             ddad_dataset_discard(w);
             return -1;
         }
