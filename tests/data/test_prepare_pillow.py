@@ -1,6 +1,6 @@
 """ddad prepare vs Pillow: builds a small Med-AD folder with PNG (1/8/16 bit; L, LA, RGB,
 RGBA, P with and without transparency; 2/4-bit gray and palette; Adam7-interlaced) and JPEG
-(L, RGB) images of assorted sizes, runs
+(L, RGB, progressive) images of assorted sizes, runs
 `ddad prepare`, and compares every image with Pillow's convert("L").resize(BILINEAR):
 at most 1 gray level apart everywhere, identical on >= 99% of pixels. For 16-bit files the
 reference scales each sample with (v*255 + 32767) // 65535 in numpy first (ddad's rule;
@@ -95,6 +95,8 @@ def make_image(kind, path, w, h, rng):
         pngwrite.write(path, a.reshape(h, w * ch).tolist(), w, h, ct, depth, interlace=True)
         if depth == 16:
             return Image.fromarray(scale16(a), "RGB").convert("L")
+    elif kind == "jpeg_RGB_progressive":
+        Image.fromarray(content(rng, w, h, 3, 255), "RGB").save(path, "JPEG", quality=85, progressive=True)
     elif kind.startswith("png16_"):
         mode = kind[len("png16_"):]
         ch = {"L": 1, "LA": 2, "RGB": 3, "RGBA": 4}[mode]
@@ -114,7 +116,7 @@ def make_image(kind, path, w, h, rng):
 
 KINDS = ["png_L", "png_1", "png_L2", "png_L4", "png_LA", "png_RGB", "png_RGBA", "png_P", "png_P2", "png_P4_trns",
          "png_P_trns_index", "png_P_trns_bytes", "png_L_adam7", "png_RGBA_adam7", "png16_RGB_adam7",
-         "png16_L", "png16_LA", "png16_RGB", "png16_RGBA", "jpeg_L", "jpeg_RGB"]
+         "png16_L", "png16_LA", "png16_RGB", "png16_RGBA", "jpeg_L", "jpeg_RGB", "jpeg_RGB_progressive"]
 
 
 def main():
