@@ -36,10 +36,10 @@ static void usage(FILE *f)
             "  --pool1 N          unlabeled pool 1 (abnormal)\n"
             "  --test-normal N    normal test images\n"
             "  --test-abnormal N  abnormal test images\n"
-            "  --lesion-contrast A,B  lesion brightness range, 0..1 gray scale (default 0.10,0.28)\n"
-            "  --lesion-size A,B  lesion radius range, fraction of the image width (default 0.05,0.14)\n"
+            "  --lesion-contrast A,B  lesion brightness range, 0..1 gray scale (default 0.30,0.50)\n"
+            "  --lesion-size A,B  lesion radius range, fraction of the image width (default 0.08,0.18)\n"
             "  --lesions N        at most N lesions per abnormal image (default 3)\n"
-            "  --noise S          pixel noise standard deviation, 0..1 gray scale (default 0.02)\n"
+            "  --noise S          pixel noise std, 0..1 gray scale; each image draws 0.2x..3x of it (default 0.08)\n"
             "  --shards N         write an index file plus N shard files (default 1: one file)\n"
             "  --deflate L        deflate level for images, 0 = none (default 1)\n");
 }
