@@ -1,0 +1,140 @@
+#include "nn/batchnorm.h"
+
+#include <math.h>
+#include <stddef.h>
+
+#define BN_LANES 8
+#define BN_BLOCK 256
+
+void ddad_bn_forward_train(const ddad_bn_shape *s, const float *x, const float *gamma, const float *beta, int relu,
+                           float *y, float *running_mean, float *running_var, float *save_mean, float *save_invstd,
+                           double *stats, double global_count, const ddad_reducer *red)
+{
+    const int C = s->c, HW = s->hw, N = s->n;
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < C; c++) {
+        double s1 = 0.0, s2 = 0.0;
+        for (int n = 0; n < N; n++) {
+            const float *p = x + ((size_t)n * C + c) * HW;
+            for (int i = 0; i < HW; i++) {
+                double v = p[i];
+                s1 += v;
+                s2 += v * v;
+            }
+        }
+        stats[c] = s1;
+        stats[C + c] = s2;
+    }
+    if (red && red->allreduce_sum) red->allreduce_sum(stats, 2 * C, red->ctx);
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < C; c++) {
+        double mean = stats[c] / global_count;
+        double var = stats[C + c] / global_count - mean * mean;
+        if (var < 0.0) var = 0.0;
+        double invstd = 1.0 / sqrt(var + DDAD_BN_EPS);
+        save_mean[c] = (float)mean;
+        save_invstd[c] = (float)invstd;
+        double unbiased = global_count > 1.0 ? var * global_count / (global_count - 1.0) : var;
+        running_mean[c] = (float)((1.0 - DDAD_BN_MOMENTUM) * running_mean[c] + DDAD_BN_MOMENTUM * mean);
+        running_var[c] = (float)((1.0 - DDAD_BN_MOMENTUM) * running_var[c] + DDAD_BN_MOMENTUM * unbiased);
+        /* (x - mean) in double: small batches (BatchNorm1d) can have |mean| >> std */
+        double scale = gamma[c] * invstd, b = beta[c];
+        for (int n = 0; n < N; n++) {
+            const float *p = x + ((size_t)n * C + c) * HW;
+            float *q = y + ((size_t)n * C + c) * HW;
+            for (int i = 0; i < HW; i++) {
+                float v = (float)(((double)p[i] - mean) * scale + b);
+                q[i] = relu && !(v > 0.0f) ? 0.0f : v;
+            }
+        }
+    }
+}
+
+void ddad_bn_forward_eval(const ddad_bn_shape *s, const float *x, const float *gamma, const float *beta, int relu,
+                          const float *running_mean, const float *running_var, float *y)
+{
+    const int C = s->c, HW = s->hw, N = s->n;
+#pragma omp parallel for schedule(static)
+    for (int pl = 0; pl < N * C; pl++) {
+        int c = pl % C;
+        double invstd = 1.0 / sqrt((double)running_var[c] + DDAD_BN_EPS);
+        float scale = (float)(gamma[c] * invstd);
+        float shift = (float)(beta[c] - running_mean[c] * gamma[c] * invstd);
+        const float *p = x + (size_t)pl * HW;
+        float *q = y + (size_t)pl * HW;
+        if (relu) {
+            for (int i = 0; i < HW; i++) {
+                float v = p[i] * scale + shift;
+                q[i] = v > 0.0f ? v : 0.0f;
+            }
+        } else {
+            for (int i = 0; i < HW; i++) q[i] = p[i] * scale + shift;
+        }
+    }
+}
+
+void ddad_bn_backward(const ddad_bn_shape *s, const float *x, const float *y, const float *dy, const float *gamma,
+                      const float *save_mean, const float *save_invstd, float *dx, float *dgamma, float *dbeta,
+                      double *stats, double global_count, const ddad_reducer *red)
+{
+    const int C = s->c, HW = s->hw, N = s->n;
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < C; c++) {
+        /* sum dy and sum dy*(x - mean): float lanes over blocks of BN_BLOCK elements (a
+         * fixed order the compiler can vectorise), each block flushed into double */
+        double sdy = 0.0, sdyx = 0.0;
+        const float mean = save_mean[c];
+        for (int n = 0; n < N; n++) {
+            size_t off = ((size_t)n * C + c) * HW;
+            const float *p = x + off, *g = dy + off;
+            const float *o = y ? y + off : NULL;
+            for (int i0 = 0; i0 < HW; i0 += BN_BLOCK) {
+                int len = HW - i0 < BN_BLOCK ? HW - i0 : BN_BLOCK;
+                float a[BN_LANES] = {0}, b[BN_LANES] = {0};
+                int i = 0;
+                for (; i + BN_LANES <= len; i += BN_LANES)
+                    for (int l = 0; l < BN_LANES; l++) {
+                        float d = g[i0 + i + l];
+                        if (o) d = o[i0 + i + l] > 0.0f ? d : 0.0f;
+                        a[l] += d;
+                        b[l] += d * (p[i0 + i + l] - mean);
+                    }
+                for (; i < len; i++) {
+                    float d = g[i0 + i];
+                    if (o) d = o[i0 + i] > 0.0f ? d : 0.0f;
+                    a[0] += d;
+                    b[0] += d * (p[i0 + i] - mean);
+                }
+                for (int l = 0; l < BN_LANES; l++) {
+                    sdy += a[l];
+                    sdyx += b[l];
+                }
+            }
+        }
+        sdyx *= save_invstd[c];
+        stats[c] = sdy;
+        stats[C + c] = sdyx;
+        dbeta[c] = (float)sdy;
+        dgamma[c] = (float)sdyx;
+    }
+    if (red && red->allreduce_sum) red->allreduce_sum(stats, 2 * C, red->ctx);
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < C; c++) {
+        /* double inside: dx is often a small remainder of dy (cancellation) */
+        double invstd = save_invstd[c], mean = save_mean[c];
+        double k = gamma[c] * invstd;
+        double mdy = stats[c] / global_count;
+        double mdyx = stats[C + c] / global_count;
+        for (int n = 0; n < N; n++) {
+            size_t off = ((size_t)n * C + c) * HW;
+            const float *p = x + off, *g = dy + off;
+            const float *o = y ? y + off : NULL;
+            float *q = dx + off;
+            for (int i = 0; i < HW; i++) {
+                double d = (o && !(o[i] > 0.0f)) ? 0.0 : (double)g[i];
+                double xhat = ((double)p[i] - mean) * invstd;
+                q[i] = (float)(k * (d - mdy - xhat * mdyx));
+            }
+        }
+    }
+}
