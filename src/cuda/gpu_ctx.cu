@@ -79,3 +79,11 @@ extern "C" int ddad_gpu_ctx_capturing(const ddad_gpu_ctx *ctx)
     DDAD_CHECK_CUDA(cudaStreamIsCapturing(ctx->stream, &st));
     return st != cudaStreamCaptureStatusNone;
 }
+
+extern "C" float ddad_gpu_read_float(ddad_gpu_ctx *ctx, const float *d_value)
+{
+    float v = 0.0f;
+    DDAD_CHECK_CUDA(cudaMemcpyAsync(&v, d_value, sizeof v, cudaMemcpyDeviceToHost, ctx->stream));
+    DDAD_CHECK_CUDA(cudaStreamSynchronize(ctx->stream));
+    return v;
+}

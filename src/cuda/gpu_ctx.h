@@ -50,6 +50,8 @@ void ddad_gpu_ctx_set_precision(ddad_gpu_ctx *ctx, ddad_gpu_precision precision)
 /* Makes sure the shared workspace holds at least `bytes` (never call while capturing). */
 void ddad_gpu_ctx_reserve(ddad_gpu_ctx *ctx, size_t bytes);
 void ddad_gpu_ctx_sync(ddad_gpu_ctx *ctx);
+/* Synchronous read of one device float (tests, logs; never inside a timed loop). */
+float ddad_gpu_read_float(ddad_gpu_ctx *ctx, const float *d_value);
 /* 1 while ctx->stream is being captured into a graph. */
 int ddad_gpu_ctx_capturing(const ddad_gpu_ctx *ctx);
 

@@ -130,11 +130,3 @@ extern "C" void ddad_focal_loss_gpu(ddad_gpu_ctx *ctx, int n, int hw, const floa
     k_loss_final<<<1, DDAD_THREADS, 0, ctx->stream>>>((int)nb, 0, norm_count, ctx->scratch, d_loss, NULL);
     DDAD_CHECK_LAUNCH("loss sum");
 }
-
-extern "C" float ddad_gpu_read_float(ddad_gpu_ctx *ctx, const float *d_value)
-{
-    float v = 0.0f;
-    DDAD_CHECK_CUDA(cudaMemcpyAsync(&v, d_value, sizeof v, cudaMemcpyDeviceToHost, ctx->stream));
-    DDAD_CHECK_CUDA(cudaStreamSynchronize(ctx->stream));
-    return v;
-}

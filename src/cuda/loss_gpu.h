@@ -1,6 +1,6 @@
 /* Losses on the GPU with nn/loss.h's semantics. The loss is not returned: it is written,
  * as a float, to the device scalar *d_loss, so a captured training step needs no host
- * round trip (read it back with ddad_gpu_read_float, or asynchronously). Sums are taken in
+ * round trip (read it back with ddad_gpu_read_float from gpu_ctx.h, or asynchronously). Sums are taken in
  * double in a fixed order. grad may be NULL. */
 #ifndef DDAD_CUDA_LOSS_GPU_H
 #define DDAD_CUDA_LOSS_GPU_H
@@ -25,9 +25,6 @@ void ddad_aeu_loss_gpu(ddad_gpu_ctx *ctx, int n, int hw, const float *out, const
 /* Focal loss on probabilities prob [n][2][hw], 0/1 targets [n][hw], divided by norm_count. */
 void ddad_focal_loss_gpu(ddad_gpu_ctx *ctx, int n, int hw, const float *prob, const uint8_t *target,
                          double norm_count, float *grad, float *d_loss);
-
-/* Synchronous read of one device float (tests, logs). */
-float ddad_gpu_read_float(ddad_gpu_ctx *ctx, const float *d_value);
 
 #ifdef __cplusplus
 }
