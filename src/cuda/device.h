@@ -27,7 +27,7 @@ typedef struct {
     int n_devices;       /* devices visible on this node */
     int sharing;         /* ranks on this node that use the same device (1 = exclusive) */
     int device_leader;   /* 1 when this rank is the lowest local rank on its device */
-    char name[128];      /* device name */
+    char name[256];      /* device name */
     size_t total_mem;
 } ddad_gpu_placement;
 
