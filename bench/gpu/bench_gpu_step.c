@@ -102,7 +102,7 @@ int main(int argc, char **argv)
     DDAD_CHECK_CUDA(cudaMemcpy(d_order, h_order, sizeof(int64_t) * sched * B, cudaMemcpyHostToDevice));
     free(h_order);
     ddad_ae_shape shape = {.img_size = S, .mp = 1.0, .ls = 16, .unc = 0};
-    ddad_ae *host = ddad_ae_create(&shape, 1, 1);
+    ddad_ae *host = ddad_ae_create(&shape, 2, 1);
     ddad_ae_init(host, 1, DDAD_MOD_NDM, 0);
     ddad_adam_cfg opt = ddad_adam_defaults(5e-4f, 0.0f);
     for (int graph = 1; graph >= 0; graph--) {

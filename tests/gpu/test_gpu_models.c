@@ -64,7 +64,7 @@ static void test_ae(ddad_gpu_ctx *ctx, int unc)
     ddad_ae_gpu_train_step(gpu, d_x, N, &opt);
     ddad_ae_train_step(cpu, x, N, &opt, NULL);
     compare_tensors("parameters after the first step", ps, ddad_ae_gpu_params(gpu), ps->params, TOL_E2E);
-    ddad_ae *tmp = ddad_ae_create(&shape, 1, 1);
+    ddad_ae *tmp = ddad_ae_create(&shape, 2, 1);
     ddad_paramset *tps = ddad_ae_paramset(tmp);
     ddad_ae_gpu_download(gpu, tps);
     check_scalar("BatchNorm running stats", rel_err(tps->buffers, ps->buffers, ps->n_buffers), 0.0, TOL_E2E);
@@ -138,7 +138,7 @@ static void test_trainer(ddad_gpu_ctx *ctx)
     int64_t *d_order = (int64_t *)dev_alloc(sizeof order);
     DDAD_CHECK_CUDA(cudaMemcpy(d_img, img, nimg * hw, cudaMemcpyHostToDevice));
     DDAD_CHECK_CUDA(cudaMemcpy(d_order, order, sizeof order, cudaMemcpyHostToDevice));
-    ddad_ae *cpu = ddad_ae_create(&shape, 1, 1);
+    ddad_ae *cpu = ddad_ae_create(&shape, 2, 1);
     ddad_ae_init(cpu, 3, DDAD_MOD_UDM, 1);
     ddad_adam_cfg opt = ddad_adam_defaults(5e-4f, 0.0f);
     ddad_ae_gpu *g[2];
