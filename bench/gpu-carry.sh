@@ -18,7 +18,7 @@ for t in "${targets[@]}"; do
   [ -n "$f" ] || { echo "gpu-carry.sh: $t was not built" >&2; exit 1; }
   cp "$f" "$dir/bin/"
 done
-skip='^(linux-vdso|ld-linux|libc\.|libm\.|libdl\.|librt\.|libpthread\.|libgcc_s|libstdc\+\+|libgomp|libgfortran|libquadmath|libcuda\.|libcudart|libcublas|libcudnn|libnccl|libmpi|libopen-(rte|pal)|libhwloc|libevent|libudev|libpmix|libz\.|libopenblas|libblas|liblapack)'
+skip='^(linux-vdso|ld-linux|libc\.|libm\.|libdl\.|librt\.|libpthread\.|libgcc_s|libstdc\+\+|libgomp|libgfortran|libquadmath|libcuda\.|libcublas|libcudnn|libnccl|libmpi|libopen-(rte|pal)|libhwloc|libevent|libudev|libpmix|libz\.|libopenblas|libblas|liblapack)'
 for f in "$dir"/bin/*; do
   ldd "$f" | awk '$3 ~ /^\// {print $1, $3}'
 done | sort -u | while read -r name path; do

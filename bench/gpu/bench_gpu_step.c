@@ -2,7 +2,7 @@
  *   ae_train     AE member training step, batch 64 (gather + fwd + bwd + Adam), graph replay
  *                (and eager launches, for comparison)
  *   refine_step  refiner step, batch 8: FPI on device, 6 frozen AE forwards (eval), maps,
- *                refiner fwd/bwd, Adam, one captured graph
+ *                refiner fwd/bwd, Adam, one captured graph (refine_train_gpu.h)
  *   ae_infer     AE eval-mode forward, batch 256
  * and the peak device memory. Usage: bench_gpu_step [fp32|tf32] [steps]. */
 #include "bench_common.h"
@@ -13,6 +13,7 @@
 #include "cuda/gpu_ctx.h"
 #include "cuda/maps_gpu.h"
 #include "cuda/refine_gpu.h"
+#include "cuda/refine_train_gpu.h"
 #include "model/ae.h"
 #include "model/refine.h"
 
@@ -27,15 +28,10 @@ typedef struct {
 static void train_once(void *p) { ddad_ae_gpu_trainer_run(((train_arg *)p)->t, 1); }
 
 typedef struct {
-    cudaGraphExec_t exec;
-    cudaStream_t s;
-} graph_arg;
+    ddad_refine_gpu_trainer *t;
+} refine_arg;
 
-static void graph_once(void *p)
-{
-    graph_arg *g = (graph_arg *)p;
-    DDAD_CHECK_CUDA(cudaGraphLaunch(g->exec, g->s));
-}
+static void refine_once(void *p) { ddad_refine_gpu_trainer_run(((refine_arg *)p)->t, 1); }
 
 typedef struct {
     ddad_ae_gpu *ae;
@@ -47,32 +43,6 @@ static void infer_once(void *p)
 {
     infer_arg *a = (infer_arg *)p;
     ddad_ae_gpu_forward(a->ae, a->x, a->batch, 0, NULL);
-}
-
-/* Everything one refiner step needs on the device. */
-typedef struct {
-    ddad_gpu_ctx *ctx;
-    ddad_ae_gpu *members[2 * K];
-    ddad_refine_gpu *ref;
-    const uint8_t *images;
-    const ddad_fpi_patch *patches;
-    int64_t *cursor;
-    int64_t n_steps;
-    float *x, *outs, *in;
-    uint8_t *target;
-    ddad_adam_cfg opt;
-    int batch;
-} refine_arg;
-
-static void refine_step(refine_arg *a)
-{
-    const size_t hw = (size_t)S * S, per_member = (size_t)a->batch * hw;
-    ddad_fpi_apply_gpu(a->ctx, a->images, S, S, a->patches, a->cursor, a->batch, a->x, a->target);
-    for (int m = 0; m < 2 * K; m++) ddad_ae_gpu_forward(a->members[m], a->x, a->batch, 0, a->outs + m * per_member);
-    ddad_refine_input_gpu(a->ctx, a->outs, K, 1, a->batch, hw, 1, a->in);
-    ddad_refine_gpu_forward_backward(a->ref, a->in, a->target, a->batch, a->batch, NULL);
-    ddad_refine_gpu_adam(a->ref, &a->opt);
-    ddad_cursor_advance_gpu(a->ctx, a->cursor, a->n_steps);
 }
 
 int main(int argc, char **argv)
@@ -146,26 +116,23 @@ int main(int argc, char **argv)
 
     // ---- refiner step, batch 8, with the 6 frozen members ----
     {
-        refine_arg a;
-        memset(&a, 0, sizeof a);
-        a.ctx = ctx;
-        a.batch = 8;
-        a.n_steps = sched;
-        a.opt = ddad_adam_defaults(1e-4f, 1e-4f);
+        const int RB = 8;
+        ddad_ae_gpu *members[2 * K];
         ddad_ae *h0 = ddad_ae_create(&shape, 1, 0);
         for (int m = 0; m < 2 * K; m++) {
             ddad_ae_init(h0, 3, m < K ? DDAD_MOD_NDM : DDAD_MOD_UDM, m % K);
-            a.members[m] = ddad_ae_gpu_create(ctx, &shape, a.batch, 0);
-            ddad_ae_gpu_upload(a.members[m], ddad_ae_paramset(h0));
+            members[m] = ddad_ae_gpu_create(ctx, &shape, RB, 0);
+            ddad_ae_gpu_upload(members[m], ddad_ae_paramset(h0));
         }
         ddad_ae_free(h0);
         ddad_refine *hr = ddad_refine_create(2, S, S, 1, 1);
         ddad_refine_init(hr, 4);
-        a.ref = ddad_refine_gpu_create(ctx, 2, S, S, a.batch, 1);
-        ddad_refine_gpu_upload(a.ref, ddad_refine_paramset(hr));
+        ddad_refine_gpu *ref = ddad_refine_gpu_create(ctx, 2, S, S, RB, 1);
+        ddad_refine_gpu_upload(ref, ddad_refine_paramset(hr));
         ddad_refine_free(hr);
-        ddad_fpi_patch *hp = (ddad_fpi_patch *)calloc((size_t)sched * a.batch, sizeof *hp);
-        for (int64_t i = 0; i < sched * a.batch; i++) {
+        // Patches as REFERENCE.md draws them (half of the samples patched).
+        ddad_fpi_patch *hp = (ddad_fpi_patch *)calloc((size_t)sched * RB, sizeof *hp);
+        for (int64_t i = 0; i < sched * RB; i++) {
             hp[i].self = ddad_rng_randint(&rng, 0, NIMG);
             hp[i].src = ddad_rng_randint(&rng, 0, NIMG);
             if (ddad_rng_uniform(&rng) > 0.5) {
@@ -178,37 +145,28 @@ int main(int argc, char **argv)
                 hp[i].alpha = ddad_rng_uniformf(&rng);
             }
         }
-        a.patches = (ddad_fpi_patch *)ddad_gpu_malloc(sizeof *hp * sched * a.batch, "patches");
-        DDAD_CHECK_CUDA(cudaMemcpy((void *)a.patches, hp, sizeof *hp * sched * a.batch, cudaMemcpyHostToDevice));
+        ddad_fpi_patch *d_patch = (ddad_fpi_patch *)ddad_gpu_malloc(sizeof *hp * sched * RB, "patches");
+        DDAD_CHECK_CUDA(cudaMemcpy(d_patch, hp, sizeof *hp * sched * RB, cudaMemcpyHostToDevice));
         free(hp);
-        a.images = d_img;
-        a.cursor = (int64_t *)ddad_gpu_malloc(sizeof(int64_t), "cursor");
-        DDAD_CHECK_CUDA(cudaMemset(a.cursor, 0, sizeof(int64_t)));
-        a.x = (float *)ddad_gpu_malloc(sizeof(float) * a.batch * hw, "refine x");
-        a.outs = (float *)ddad_gpu_malloc(sizeof(float) * 2 * K * a.batch * hw, "member outputs");
-        a.in = (float *)ddad_gpu_malloc(sizeof(float) * 2 * a.batch * hw, "refine input");
-        a.target = (uint8_t *)ddad_gpu_malloc((size_t)a.batch * hw, "refine target");
-        refine_step(&a);   // eager warm-up: chooses the algorithms
-        DDAD_CHECK_CUDA(cudaStreamSynchronize(ctx->stream));
-        cudaGraph_t graph;
-        graph_arg g = {0, ctx->stream};
-        DDAD_CHECK_CUDA(cudaStreamBeginCapture(ctx->stream, cudaStreamCaptureModeThreadLocal));
-        refine_step(&a);
-        DDAD_CHECK_CUDA(cudaStreamEndCapture(ctx->stream, &graph));
-        DDAD_CHECK_CUDA(cudaGraphInstantiate(&g.exec, graph, 0));
-        DDAD_CHECK_CUDA(cudaGraphDestroy(graph));
-        graph_once(&g);
-        float ms = bench_time(ctx->stream, 5, steps / 5 > 0 ? steps / 5 : 1, graph_once, &g);
+        ddad_adam_cfg ropt = ddad_adam_defaults(1e-4f, 1e-4f);
+        ddad_refine_gpu_trainer *t = ddad_refine_gpu_trainer_create(ref, members, K, 1, d_img, S, S, d_patch, sched,
+                                                                    RB, RB, &ropt, NULL, 50, 1);
+        ddad_refine_gpu_trainer_run(t, 10);
+        refine_arg a = {t};
+        float ms = bench_time(ctx->stream, 5, steps / 5 > 0 ? steps / 5 : 1, refine_once, &a);
         char name[64];
         snprintf(name, sizeof name, "refine_step_b8_%s", prec);
         bench_result(name, ms, "ms/step");
         snprintf(name, sizeof name, "refine_step_b8_%s_imgs", prec);
-        bench_result(name, a.batch / (ms * 1e-3), "img/s");
-        float loss = ddad_gpu_read_float(ctx, ddad_refine_gpu_loss(a.ref));
-        printf("  refiner loss after the timed steps: %.5f (finite: %s)\n", loss, loss == loss ? "yes" : "NO");
-        DDAD_CHECK_CUDA(cudaGraphExecDestroy(g.exec));
-        for (int m = 0; m < 2 * K; m++) ddad_ae_gpu_free(a.members[m]);
-        ddad_refine_gpu_free(a.ref);
+        bench_result(name, RB / (ms * 1e-3), "img/s");
+        ddad_loss_reading r;
+        float last = 0;
+        while (ddad_refine_gpu_trainer_poll(t, 1, &r)) last = r.loss;
+        printf("  refiner loss read back asynchronously: %.5f (finite: %s)\n", last, last == last ? "yes" : "NO");
+        ddad_refine_gpu_trainer_free(t);
+        ddad_gpu_free(d_patch, sizeof(ddad_fpi_patch) * sched * RB);
+        for (int m = 0; m < 2 * K; m++) ddad_ae_gpu_free(members[m]);
+        ddad_refine_gpu_free(ref);
     }
 
     size_t free_b = 0, total_b = 0;

@@ -3,13 +3,16 @@
  *    (per tensor) and the parameters after the first training step (per tensor, 1e-4);
  *    the eval-mode output afterwards;
  *  - the refiner: loss, gradients (per tensor), probabilities, eval-mode inference;
- *  - the graph-replayed trainer gives the same parameters as eager launches. */
+ *  - the graph-replayed trainer gives the same parameters as eager launches;
+ *  - the refiner trainer's first step (FPI, 6 frozen members, maps, refiner step, Adam)
+ *    against the same sequence on the CPU, and its graph replay against eager launches. */
 #include "gpu_test.h"
 
 #include "cuda/ae_gpu.h"
 #include "cuda/ae_train_gpu.h"
 #include "cuda/gpu_ctx.h"
 #include "cuda/refine_gpu.h"
+#include "cuda/refine_train_gpu.h"
 #include "model/ae.h"
 #include "model/refine.h"
 
@@ -171,6 +174,134 @@ static void test_trainer(ddad_gpu_ctx *ctx)
     free(img), free(eager);
 }
 
+static float pix(uint8_t p) { return ((float)p / 255.0f - 0.5f) / 0.5f; }
+
+static void test_refine_trainer(ddad_gpu_ctx *ctx)
+{
+    const int K = 3, N = 4, S = 64, nimg = 30, steps = 4;
+    const size_t hw = (size_t)S * S;
+    ddad_ae_shape shape = {.img_size = S, .mp = 1.0, .ls = 16, .unc = 0};
+    printf(" refiner trainer: FPI + %d members + maps + refiner step, batch %d\n", 2 * K, N);
+    uint8_t *img = (uint8_t *)malloc(nimg * hw);
+    for (size_t i = 0; i < nimg * hw; i++) img[i] = (uint8_t)ddad_rng_randint(&g_rng, 0, 256);
+    ddad_fpi_patch patches[4 * 4];
+    memset(patches, 0, sizeof patches);
+    for (int i = 0; i < steps * N; i++) {
+        patches[i].self = ddad_rng_randint(&g_rng, 0, nimg);
+        patches[i].src = (patches[i].self + 1) % nimg;
+        if (i % 2 == 0) {
+            patches[i].y0 = 10 + i;
+            patches[i].y1 = 30 + i;
+            patches[i].x0 = 5 + 2 * i;
+            patches[i].x1 = 25 + 2 * i;
+            patches[i].alpha = 0.3f + 0.04f * (float)i;
+        }
+    }
+    uint8_t *d_img = (uint8_t *)dev_alloc(nimg * hw);
+    ddad_fpi_patch *d_patch = (ddad_fpi_patch *)dev_alloc(sizeof patches);
+    DDAD_CHECK_CUDA(cudaMemcpy(d_img, img, nimg * hw, cudaMemcpyHostToDevice));
+    DDAD_CHECK_CUDA(cudaMemcpy(d_patch, patches, sizeof patches, cudaMemcpyHostToDevice));
+
+    // The CPU side: members in eval mode, refiner in train mode.
+    ddad_ae *cm[6];
+    ddad_ae_gpu *gm[6];
+    for (int m = 0; m < 2 * K; m++) {
+        cm[m] = ddad_ae_create(&shape, N, 0);
+        ddad_ae_init(cm[m], 8, m < K ? DDAD_MOD_NDM : DDAD_MOD_UDM, m % K);
+        gm[m] = ddad_ae_gpu_create(ctx, &shape, N, 0);
+        ddad_ae_gpu_upload(gm[m], ddad_ae_paramset(cm[m]));
+    }
+    ddad_refine *cr = ddad_refine_create(2, S, S, N, 1);
+    ddad_refine_init(cr, 9);
+    ddad_adam_cfg opt = ddad_adam_defaults(1e-4f, 1e-4f);
+
+    float *x = host_zeros(N * hw), *outs = host_zeros(2 * K * N * hw), *in = host_zeros(2 * N * hw);
+    uint8_t *t = (uint8_t *)calloc(N * hw, 1);
+    for (int i = 0; i < N; i++) {
+        const ddad_fpi_patch *pa = &patches[i];
+        for (size_t p = 0; p < hw; p++) {
+            int r = (int)(p / S), c = (int)(p % S);
+            float v = pix(img[pa->self * hw + p]);
+            if (r >= pa->y0 && r < pa->y1 && c >= pa->x0 && c < pa->x1) {
+                v = (1.0f - pa->alpha) * v + pa->alpha * pix(img[pa->src * hw + p]);
+                t[i * hw + p] = pa->alpha > 0.0f;
+            }
+            x[i * hw + p] = v;
+        }
+    }
+    for (int m = 0; m < 2 * K; m++) ddad_ae_forward(cm[m], x, N, 0, outs + (size_t)m * N * hw);
+    for (int i = 0; i < N; i++)
+        for (size_t p = 0; p < hw; p++) {
+            double sb = 0, sa = 0, ss = 0;
+            for (int k = 0; k < K; k++) {
+                sb += outs[((size_t)k * N + i) * hw + p];
+                sa += outs[((size_t)(K + k) * N + i) * hw + p];
+            }
+            double mb = sb / K, ma = sa / K;
+            for (int k = 0; k < K; k++) {
+                double d = outs[((size_t)k * N + i) * hw + p] - mb;
+                ss += d * d;
+            }
+            in[(size_t)i * 2 * hw + p] = (float)fabs(ma - mb);
+            in[(size_t)i * 2 * hw + hw + p] = (float)sqrt(ss / (K - 1));
+        }
+    float loss = ddad_refine_forward_backward(cr, in, t, N, N, NULL);
+    ddad_adam_step(ddad_refine_paramset(cr), &opt);
+
+    ddad_refine *init = ddad_refine_create(2, S, S, 1, 1);
+    ddad_refine_init(init, 9);
+    ddad_refine_gpu *gr[2];
+    float first = 0.0f;
+    for (int k = 0; k < 2; k++) {
+        gr[k] = ddad_refine_gpu_create(ctx, 2, S, S, N, 1);
+        ddad_refine_gpu_upload(gr[k], ddad_refine_paramset(init));
+        ddad_refine_gpu_trainer *tr =
+            ddad_refine_gpu_trainer_create(gr[k], gm, K, 1, d_img, S, S, d_patch, steps, N, N, &opt, NULL, 1, k == 1);
+        ddad_refine_gpu_trainer_run(tr, 1);
+        ddad_loss_reading rd;
+        if (ddad_refine_gpu_trainer_poll(tr, 1, &rd) && k == 0) first = rd.loss;
+        if (k == 0) {
+            const ddad_paramset *L = ddad_refine_gpu_layout(gr[0]);
+            ddad_refine *back = ddad_refine_create(2, S, S, 1, 1);
+            ddad_refine_gpu_download(gr[0], ddad_refine_paramset(back));
+            const ddad_paramset *bp = ddad_refine_paramset(back), *cp = ddad_refine_paramset(cr);
+            double worst = 0.0;
+            for (int i = 0; i < L->n_param_desc; i++) {
+                const ddad_tensor_desc *d = &L->param_desc[i];
+                double e = rel_err(bp->params + d->offset, cp->params + d->offset, d->count);
+                if (!(e <= worst)) worst = e;
+            }
+            check_scalar("refiner step 1 loss vs CPU", first, loss, TOL_E2E);
+            check_scalar("refiner params after step 1 vs CPU (worst tensor)", worst, 0.0, TOL_E2E);
+            check_scalar("refiner running stats after step 1 vs CPU", rel_err(bp->buffers, cp->buffers, cp->n_buffers),
+                         0.0, TOL_E2E);
+            ddad_refine_free(back);
+        }
+        ddad_refine_gpu_trainer_run(tr, steps - 1);
+        while (ddad_refine_gpu_trainer_poll(tr, 1, &rd)) {
+        }
+        ddad_refine_gpu_trainer_free(tr);
+    }
+    const ddad_paramset *L = ddad_refine_gpu_layout(gr[0]);
+    ddad_refine *b0 = ddad_refine_create(2, S, S, 1, 1), *b1 = ddad_refine_create(2, S, S, 1, 1);
+    ddad_refine_gpu_download(gr[0], ddad_refine_paramset(b0));
+    ddad_refine_gpu_download(gr[1], ddad_refine_paramset(b1));
+    check_scalar("refiner graph vs eager params after 4 steps",
+                 rel_err(ddad_refine_paramset(b1)->params, ddad_refine_paramset(b0)->params, L->n_params), 0.0, 1e-6);
+    ddad_refine_free(b0);
+    ddad_refine_free(b1);
+    ddad_refine_free(init);
+    for (int k = 0; k < 2; k++) ddad_refine_gpu_free(gr[k]);
+    for (int m = 0; m < 2 * K; m++) {
+        ddad_ae_gpu_free(gm[m]);
+        ddad_ae_free(cm[m]);
+    }
+    ddad_refine_free(cr);
+    DDAD_CHECK_CUDA(cudaFree(d_img));
+    DDAD_CHECK_CUDA(cudaFree(d_patch));
+    free(img), free(x), free(outs), free(in), free(t);
+}
+
 int main(void)
 {
     if (gpu_test_skip("test_gpu_models")) return DDAD_TEST_SKIP;
@@ -179,6 +310,7 @@ int main(void)
     test_ae(ctx, 1);
     test_refine(ctx);
     test_trainer(ctx);
+    test_refine_trainer(ctx);
     ddad_gpu_ctx_free(ctx);
     return gpu_test_finish("test_gpu_models");
 }
