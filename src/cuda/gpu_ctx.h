@@ -19,7 +19,7 @@ extern "C" {
  * FFT algorithms, cuBLAS default math); tf32 lets cuDNN and cuBLAS use TF32 tensor cores. */
 typedef enum { DDAD_PREC_FP32 = 0, DDAD_PREC_TF32 = 1 } ddad_gpu_precision;
 
-#define DDAD_GPU_MAX_PLANS 64
+#define DDAD_GPU_MAX_PLANS 256
 
 typedef struct ddad_conv_plan ddad_conv_plan;
 
