@@ -112,7 +112,8 @@ row() {   # label, ours key, torch key, target
   row "refiner step b8 + 6 AE fwd, fp32" refine_step_b8_fp32_imgs torch_refine_step_b8_imgs 10000
   row "refiner step b8 + 6 AE fwd, tf32" refine_step_b8_tf32_imgs torch_refine_step_b8_imgs 10000
   row "AE inference b256, fp32" ae_infer_b256_fp32_imgs torch_ae_infer_b256_imgs -
-  row "peak allocated MiB (fp32 run)" peak_alloc_MiB torch_peak_alloc_MiB -
+  row "peak allocated MiB (one rank)" peak_alloc_MiB torch_peak_alloc_MiB -
+  row "device memory used MiB (one rank)" device_used_MiB - -
   echo
   echo "Total wall time: $(( $(date +%s) - t0 )) s. Logs: gpu-check.log and one log per step."
 } | tee "$out/RESULTS.md"

@@ -50,6 +50,8 @@ struct ddad_ae_gpu {
     float *save_mean, *save_invstd;
     int bn_stride;
     float *scalars;                  // [0] loss, [1] reconstruction error
+    float *eval_affine;              // [AE_NBN][2][bn_stride]: frozen BatchNorm scale, shift
+    int frozen;
     void *allocs[48];                // every activation buffer, for the free
     size_t alloc_bytes[48];
     int n_allocs;
@@ -183,6 +185,7 @@ extern "C" ddad_ae_gpu *ddad_ae_gpu_create(ddad_gpu_ctx *ctx, const ddad_ae_shap
     ae->save_mean = dalloc(ae, (size_t)AE_NBN * ae->bn_stride);
     ae->save_invstd = dalloc(ae, (size_t)AE_NBN * ae->bn_stride);
     ae->scalars = dalloc(ae, 4);
+    ae->eval_affine = dalloc(ae, (size_t)AE_NBN * 2 * ae->bn_stride);
     return ae;
 }
 
@@ -199,6 +202,7 @@ extern "C" void ddad_ae_gpu_free(ddad_ae_gpu *ae)
 extern "C" const ddad_paramset *ddad_ae_gpu_layout(const ddad_ae_gpu *ae) { return ddad_ae_paramset(ae->host); }
 extern "C" void ddad_ae_gpu_upload(ddad_ae_gpu *ae, const ddad_paramset *src)
 {
+    ae->frozen = 0;
     ddad_gpu_paramset_upload(ae->ctx, &ae->ps, src, "GPU AE upload");
 }
 extern "C" void ddad_ae_gpu_download(ddad_ae_gpu *ae, ddad_paramset *dst)
@@ -215,11 +219,25 @@ extern "C" const float *ddad_ae_gpu_rec_err(const ddad_ae_gpu *ae) { return ae->
 extern "C" float *ddad_ae_gpu_params(ddad_ae_gpu *ae) { return ae->ps.params; }
 extern "C" float *ddad_ae_gpu_grads(ddad_ae_gpu *ae) { return ae->ps.grads; }
 
+static float *affine(ddad_ae_gpu *ae, int i) { return ae->eval_affine + (size_t)i * 2 * ae->bn_stride; }
+
+extern "C" void ddad_ae_gpu_freeze(ddad_ae_gpu *ae)
+{
+    for (int i = 0; i < AE_NBN; i++) {
+        bn_t *b = &ae->bn[i];
+        ddad_bn_eval_affine_gpu(ae->ctx, b->c, b->gamma, b->beta, b->mean, b->var, affine(ae, i),
+                                affine(ae, i) + ae->bn_stride);
+    }
+    ae->frozen = 1;
+}
+
 static void bn_fwd(ddad_ae_gpu *ae, int i, int n, const float *x, float *y, int train)
 {
     bn_t *b = &ae->bn[i];
     ddad_bn_shape s = {n, b->c, b->hw};
-    if (train)
+    if (!train && ae->frozen)
+        ddad_bn_apply_gpu(ae->ctx, &s, x, affine(ae, i), affine(ae, i) + ae->bn_stride, 1, y);
+    else if (train)
         ddad_bn_forward_train_gpu(ae->ctx, &s, x, b->gamma, b->beta, 1, y, b->mean, b->var,
                                   ae->save_mean + (size_t)i * ae->bn_stride,
                                   ae->save_invstd + (size_t)i * ae->bn_stride, ae->stats, (double)n * b->hw, NULL);
@@ -247,6 +265,7 @@ static void check_batch(const ddad_ae_gpu *ae, int batch, int train)
 static void forward(ddad_ae_gpu *ae, const float *x, int n, int train)
 {
     ddad_gpu_ctx *ctx = ae->ctx;
+    if (train) ae->frozen = 0;
     const float *in = x;
     for (int i = 0; i < 4; i++) {
         ddad_conv2d_forward_gpu(ctx, &ae->enc_s[i], n, in, ae->enc_w[i], NULL, ae->enc_z[i]);

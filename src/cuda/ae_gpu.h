@@ -50,6 +50,11 @@ const float *ddad_ae_gpu_rec_err(const ddad_ae_gpu *ae);
 float *ddad_ae_gpu_params(ddad_ae_gpu *ae);
 float *ddad_ae_gpu_grads(ddad_ae_gpu *ae);
 
+/* Freezes the network for eval-mode forwards (the frozen members of the refiner stage):
+ * BatchNorm's affine maps are computed once here instead of in every forward. Any upload
+ * or train-mode call unfreezes it. */
+void ddad_ae_gpu_freeze(ddad_ae_gpu *ae);
+
 /* Forward in train mode (batch statistics, running stats updated) or eval mode; d_x is
  * [batch][1][H][W] on the device. When d_out is non-NULL the output is also copied there. */
 void ddad_ae_gpu_forward(ddad_ae_gpu *ae, const float *d_x, int batch, int train_mode, float *d_out);

@@ -219,6 +219,23 @@ extern "C" void ddad_bn_forward_eval_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape 
     DDAD_CHECK_LAUNCH("BatchNorm apply");
 }
 
+extern "C" void ddad_bn_eval_affine_gpu(ddad_gpu_ctx *ctx, int c, const float *gamma, const float *beta,
+                                        const float *running_mean, const float *running_var, float *scale,
+                                        float *shift)
+{
+    k_bn_eval_params<<<per_channel_blocks(c), DDAD_THREADS, 0, ctx->stream>>>(c, gamma, beta, running_mean,
+                                                                               running_var, scale, shift);
+    DDAD_CHECK_LAUNCH("BatchNorm eval parameters");
+}
+
+extern "C" void ddad_bn_apply_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape *s, const float *x, const float *scale,
+                                  const float *shift, int relu, float *y)
+{
+    size_t total = (size_t)s->n * s->c * s->hw;
+    k_bn_apply<<<ddad_blocks(total), DDAD_THREADS, 0, ctx->stream>>>(total, s->c, s->hw, relu, x, scale, shift, y);
+    DDAD_CHECK_LAUNCH("BatchNorm apply");
+}
+
 extern "C" void ddad_bn_backward_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape *s, const float *x, const float *y,
                                      const float *dy, const float *gamma, const float *save_mean,
                                      const float *save_invstd, float *dx, float *dgamma, float *dbeta, double *stats,

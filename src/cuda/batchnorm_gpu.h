@@ -25,6 +25,14 @@ void ddad_bn_forward_eval_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape *s, const f
                               const float *beta, int relu, const float *running_mean, const float *running_var,
                               float *y);
 
+/* Eval mode in two parts, for frozen networks: the per-channel affine map (scale, shift:
+ * device [c] each) computed once from the parameters and running statistics, then applied
+ * by every forward. Same result as ddad_bn_forward_eval_gpu. */
+void ddad_bn_eval_affine_gpu(ddad_gpu_ctx *ctx, int c, const float *gamma, const float *beta,
+                             const float *running_mean, const float *running_var, float *scale, float *shift);
+void ddad_bn_apply_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape *s, const float *x, const float *scale,
+                       const float *shift, int relu, float *y);
+
 /* y: the forward output when ReLU was fused (its sign masks dy), else NULL. dx may alias dy.
  * dgamma / dbeta get this rank's part. */
 void ddad_bn_backward_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape *s, const float *x, const float *y,

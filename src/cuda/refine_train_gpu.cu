@@ -57,7 +57,10 @@ extern "C" ddad_refine_gpu_trainer *ddad_refine_gpu_trainer_create(ddad_refine_g
     ddad_refine_gpu_trainer *t = (ddad_refine_gpu_trainer *)ddad_calloc(1, sizeof *t, "GPU refiner trainer");
     t->r = r;
     t->ctx = ddad_ae_gpu_context(members[0]);
-    for (int m = 0; m < 2 * K; m++) t->members[m] = members[m];
+    for (int m = 0; m < 2 * K; m++) {
+        t->members[m] = members[m];
+        ddad_ae_gpu_freeze(members[m]);   // frozen in eval mode for the whole stage
+    }
     t->K = K;
     t->C = ddad_ae_gpu_out_channels(members[0]);
     t->dual = dual;

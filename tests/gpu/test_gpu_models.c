@@ -80,6 +80,10 @@ static void test_ae(ddad_gpu_ctx *ctx, int unc)
     ddad_ae_forward(cpu, x, N, 0, out);
     ddad_ae_gpu_forward(gpu, d_x, N, 0, d_out);
     check_dev("eval-mode output", d_out, out, nout, TOL_E2E);
+    ddad_ae_gpu_freeze(gpu);
+    dev_poison(d_out, nout);
+    ddad_ae_gpu_forward(gpu, d_x, N, 0, d_out);
+    check_dev("eval-mode output, frozen BatchNorm", d_out, out, nout, TOL_E2E);
 
     ddad_ae_free(tmp);
     ddad_ae_gpu_free(gpu);
