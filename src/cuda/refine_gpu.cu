@@ -117,6 +117,7 @@ extern "C" void ddad_refine_gpu_download(ddad_refine_gpu *r, ddad_paramset *dst)
 extern "C" const float *ddad_refine_gpu_prob(const ddad_refine_gpu *r) { return r->prob; }
 extern "C" const float *ddad_refine_gpu_loss(const ddad_refine_gpu *r) { return r->scalars; }
 extern "C" float *ddad_refine_gpu_grads(ddad_refine_gpu *r) { return r->ps.grads; }
+extern "C" int ddad_refine_gpu_in_channels(const ddad_refine_gpu *r) { return r->cin; }
 extern "C" size_t ddad_refine_gpu_n_params(const ddad_refine_gpu *r) { return r->ps.layout->n_params; }
 
 static void forward(ddad_refine_gpu *r, const float *in, int n, int train, double count, const ddad_gpu_reducer *red)

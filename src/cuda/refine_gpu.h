@@ -41,6 +41,7 @@ const float *ddad_refine_gpu_prob(const ddad_refine_gpu *r);   /* [batch][2][H][
 const float *ddad_refine_gpu_loss(const ddad_refine_gpu *r);
 float *ddad_refine_gpu_grads(ddad_refine_gpu *r);
 size_t ddad_refine_gpu_n_params(const ddad_refine_gpu *r);
+int ddad_refine_gpu_in_channels(const ddad_refine_gpu *r);
 
 #ifdef __cplusplus
 }

@@ -54,6 +54,9 @@ extern "C" ddad_refine_gpu_trainer *ddad_refine_gpu_trainer_create(ddad_refine_g
                                                                    int loss_every, int use_graph)
 {
     if (K < 2 || 2 * K > 64) ddad_fatal(DDAD_EXIT_USAGE, "GPU refiner trainer: K = %d (need 2..32)", K);
+    if (ddad_refine_gpu_in_channels(r) != (dual ? 2 : 1))
+        ddad_fatal(DDAD_EXIT_USAGE, "GPU refiner trainer: %s needs %d input channels, the refiner has %d",
+                   dual ? "R_dual" : "R_intra", dual ? 2 : 1, ddad_refine_gpu_in_channels(r));
     ddad_refine_gpu_trainer *t = (ddad_refine_gpu_trainer *)ddad_calloc(1, sizeof *t, "GPU refiner trainer");
     t->r = r;
     t->ctx = ddad_ae_gpu_context(members[0]);
