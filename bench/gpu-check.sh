@@ -33,7 +33,7 @@ nvidia-smi >>"$log" 2>&1 || true
 
 # ---- 1. binaries: carried, or built here ----
 bin=""
-targets="test_gpu_layers test_gpu_ops test_gpu_models test_gpu_comm bench_gpu_step bench_conv_algos bench_bn_relu bench_adam"
+targets="test_gpu_layers test_gpu_ops test_gpu_models test_gpu_comm bench_gpu_step bench_conv_algos bench_bn_relu bench_bn_stats bench_adam"
 if [ -x build-carry/bin/test_gpu_layers ]; then
   export LD_LIBRARY_PATH="$root/build-carry/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   if ldd build-carry/bin/test_gpu_layers | grep -q "not found"; then
@@ -85,6 +85,7 @@ bench step_fp32 150 "$bin/bench_gpu_step" fp32 "$steps"
 bench step_tf32 150 "$bin/bench_gpu_step" tf32 "$steps"
 bench conv_algos 90 "$bin/bench_conv_algos"
 bench bn_relu 60 "$bin/bench_bn_relu"
+bench bn_stats 60 "$bin/bench_bn_stats"
 bench adam 60 "$bin/bench_adam"
 bench torch 180 "$py" bench/gpu/torch_ref.py --iters $((steps / 5))
 
