@@ -22,6 +22,7 @@ steps=200
 [ "${1:-}" = "--quick" ] && steps=50
 t0=$(date +%s)
 note() { echo "[$(( $(date +%s) - t0 ))s] $*" | tee -a "$log"; }
+export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-}"   # always set: mpirun -x passes it on
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
@@ -69,8 +70,8 @@ run_test() {   # name, timeout, command...
 run_test gpu.layers 120 "$bin/test_gpu_layers"
 run_test gpu.ops 120 "$bin/test_gpu_ops"
 run_test gpu.models 180 "$bin/test_gpu_models"
-run_test gpu.comm_np2 120 mpirun -np 2 --oversubscribe "$bin/test_gpu_comm"
-run_test gpu.comm_np3 120 mpirun -np 3 --oversubscribe "$bin/test_gpu_comm"
+run_test gpu.comm_np2 120 env DDAD_NCCL_FORCE=1 mpirun -np 2 --oversubscribe -x DDAD_NCCL_FORCE -x LD_LIBRARY_PATH "$bin/test_gpu_comm"
+run_test gpu.comm_np3 120 mpirun -np 3 --oversubscribe -x LD_LIBRARY_PATH "$bin/test_gpu_comm"
 
 # ---- 3. benchmarks ----
 bench() {   # name, timeout, command...

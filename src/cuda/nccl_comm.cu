@@ -51,7 +51,10 @@ extern "C" ddad_gpu_comm *ddad_gpu_comm_create(MPI_Comm world, const ddad_gpu_pl
     DDAD_CHECK_CUDA(cudaEventCreateWithFlags(&c->done, cudaEventDisableTiming));
 #ifdef DDAD_WITH_NCCL
     c->mode = max_group == 1 ? MODE_NCCL : MODE_HIER;
-    if (leader && c->n_leaders > 1) {
+    // DDAD_NCCL_FORCE=1 builds the NCCL communicator even with one GPU in use, so a
+    // one-GPU node exercises the NCCL calls inside the hierarchy (tests).
+    const int force = getenv("DDAD_NCCL_FORCE") != NULL;
+    if (leader && (c->n_leaders > 1 || force)) {
         int lr;
         DDAD_CHECK_MPI(MPI_Comm_rank(c->leaders, &lr));
         ncclUniqueId id;
@@ -65,6 +68,13 @@ extern "C" ddad_gpu_comm *ddad_gpu_comm_create(MPI_Comm world, const ddad_gpu_pl
 #endif
     log_info("GPU collectives: %s (%d GPU(s) in use, up to %d rank(s) per GPU)", ddad_gpu_comm_mode(c), c->n_leaders,
              max_group);
+#ifdef DDAD_WITH_NCCL
+    if (c->have_nccl && c->rank == 0) {
+        int v = 0;
+        DDAD_CHECK_NCCL(ncclGetVersion(&v));
+        log_info("NCCL %d.%d.%d among %d leader rank(s)", v / 10000, (v / 100) % 100, v % 100, c->n_leaders);
+    }
+#endif
     return c;
 }
 

@@ -12,7 +12,8 @@
  *     and reduce to their leader over MPI, leaders all-reduce over NCCL, and the leader
  *     broadcasts the result back over MPI (not capturable: host synchronisation);
  *   - built without NCCL ("mpi" mode), every collective is host-staged MPI over the world.
- * Every mode sums the same values; only the rounding order may differ between modes. */
+ * Every mode sums the same values; only the rounding order may differ between modes.
+ * DDAD_NCCL_FORCE=1 (tests) creates the NCCL communicator even when only one GPU is used. */
 #ifndef DDAD_CUDA_NCCL_COMM_H
 #define DDAD_CUDA_NCCL_COMM_H
 

@@ -11,11 +11,16 @@ if(DDAD_HAVE_CUDA)
   add_test(NAME gpu.models COMMAND test_gpu_models)
   set_tests_properties(gpu.layers gpu.ops gpu.models PROPERTIES LABELS gpu SKIP_RETURN_CODE ${DDAD_GPU_SKIP})
   # Ranks sharing one GPU (the hierarchy); with several GPUs, ranks spread over them.
+  # np2 forces the NCCL communicator, so one GPU also runs the NCCL calls.
   foreach(np 2 3)
     add_test(NAME gpu.comm_np${np}
              COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${np} --oversubscribe
                      $<TARGET_FILE:test_gpu_comm>)
+    set(env "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1")
+    if(np EQUAL 2)
+      list(APPEND env "DDAD_NCCL_FORCE=1")
+    endif()
     set_tests_properties(gpu.comm_np${np} PROPERTIES LABELS "gpu;mpi" SKIP_RETURN_CODE ${DDAD_GPU_SKIP}
-                         ENVIRONMENT "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1")
+                         ENVIRONMENT "${env}")
   endforeach()
 endif()
