@@ -97,6 +97,9 @@ def main():
     ap.add_argument("--warmup", type=int, default=10)
     args = ap.parse_args()
     dev = torch.device(args.device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        print("torch_ref.py: SKIPPED: torch sees no CUDA device")
+        raise SystemExit(77)
     torch.backends.cudnn.benchmark = True
     torch.manual_seed(0)
     S, N = 64, 3851
