@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/rng.h"
 #include "core/util.h"
@@ -63,16 +64,28 @@ static void refine_step(void)
     ddad_adam_step(ddad_refine_paramset(W.ref), &W.ropt);
 }
 
+/* Wall clock, or the process's CPU time when DDAD_BENCH_CPUTIME=1 (steadier on a shared
+ * machine with one thread; with several threads it counts spinning too). */
+static double now(void)
+{
+    static int cpu = -1;
+    if (cpu < 0) cpu = getenv("DDAD_BENCH_CPUTIME") && atoi(getenv("DDAD_BENCH_CPUTIME")) == 1;
+    if (!cpu) return ddad_now();
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
 /* Calls fn until `seconds` have passed (after one warm-up call); returns calls per second. */
 static double timed(double seconds, void (*fn)(void))
 {
     fn();
     int calls = 0;
-    double t0 = ddad_now(), t;
+    double t0 = now(), t;
     do {
         fn();
         calls++;
-        t = ddad_now() - t0;
+        t = now() - t0;
     } while (t < seconds || calls < 3);
     return calls / t;
 }
