@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The device check for a lent GPU node (no network, nothing installable; one run must fit
+# well inside 10 minutes). It
+#   1. uses a build carried from a development machine (bench/gpu-carry.sh -> build-carry/,
+#      libraries the node lacks in build-carry/lib), or builds the GPU targets on the node;
+#   2. runs the GPU tests (each CUDA layer, loss, optimiser and network against the CPU
+#      reference; the collectives with 2 and 3 ranks on the GPU(s));
+#   3. runs the kernel lab and the workload benchmark (fp32 and tf32), and the PyTorch
+#      reference timings on the same card;
+#   4. prints a short table last.
+# Logs go to $OUT when set (else build-gpucheck/): gpu-check.log, RESULTS.md (a
+# section for bench/RESULTS.md) and one log per step.
+# Usage: bench/gpu-check.sh [--quick]   (--quick: fewer benchmark steps)
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+out="${OUT:-$root/build-gpucheck}"
+mkdir -p "$out"
+log="$out/gpu-check.log"
+: >"$log"
+steps=200
+[ "${1:-}" = "--quick" ] && steps=50
+t0=$(date +%s)
+note() { echo "[$(( $(date +%s) - t0 ))s] $*" | tee -a "$log"; }
+export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-}"   # always set: mpirun -x passes it on
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+
+note "ddad GPU check, $(date -u '+%Y-%m-%d %H:%M UTC'), git $(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
+card=$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | head -1)
+note "card: ${card:-none visible}"
+nvidia-smi >>"$log" 2>&1 || true
+
+# ---- 1. binaries: carried, or built here ----
+bin=""
+targets="test_gpu_layers test_gpu_ops test_gpu_models test_gpu_comm bench_gpu_step bench_conv_algos bench_bn_relu bench_bn_stats bench_adam"
+if [ -x build-carry/bin/test_gpu_layers ]; then
+  export LD_LIBRARY_PATH="$root/build-carry/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  if ldd build-carry/bin/test_gpu_layers | grep -q "not found"; then
+    note "carried build misses libraries here:"; ldd build-carry/bin/test_gpu_layers | grep "not found" | tee -a "$log"
+  else
+    bin="$root/build-carry/bin"; note "using the carried build in build-carry/"
+  fi
+fi
+if [ -z "$bin" ]; then
+  note "building on the node (sm_90)"
+  gen=""; command -v ninja >/dev/null && gen="-G Ninja"
+  if timeout 120 cmake -S . -B build-node $gen -DCMAKE_BUILD_TYPE=Release -DDDAD_CUDA=ON -DDDAD_CUDA_ARCHS=90 \
+       >"$out/build.log" 2>&1 && timeout 300 cmake --build build-node -j "$(nproc)" --target $targets >>"$out/build.log" 2>&1; then
+    mkdir -p build-node/gpu-bin
+    for t in $targets; do cp "$(find build-node -name "$t" -type f -perm -u+x | head -1)" build-node/gpu-bin/; done
+    bin="$root/build-node/gpu-bin"
+  else
+    note "build failed (tail of $out/build.log):"; tail -20 "$out/build.log" | tee -a "$log"
+    echo "RESULT build FAILED"; exit 1
+  fi
+fi
+
+# ---- 2. tests ----
+declare -A status
+run_test() {   # name, timeout, command...
+  local name=$1 limit=$2; shift 2
+  note "test $name"
+  timeout "$limit" "$@" >"$out/$name.log" 2>&1
+  local rc=$?
+  case $rc in 0) status[$name]=passed ;; 77) status[$name]=SKIPPED ;; 124) status[$name]="TIMEOUT" ;; *) status[$name]="FAILED($rc)" ;; esac
+  grep -E "FAIL|checks|mode|SKIPPED" "$out/$name.log" | tail -8 | tee -a "$log"
+}
+run_test gpu.layers 120 "$bin/test_gpu_layers"
+run_test gpu.ops 120 "$bin/test_gpu_ops"
+run_test gpu.models 180 "$bin/test_gpu_models"
+run_test gpu.comm_np2 120 env DDAD_NCCL_FORCE=1 mpirun -np 2 --oversubscribe -x DDAD_NCCL_FORCE -x LD_LIBRARY_PATH "$bin/test_gpu_comm"
+run_test gpu.comm_np3 120 mpirun -np 3 --oversubscribe -x LD_LIBRARY_PATH "$bin/test_gpu_comm"
+
+# ---- 3. benchmarks ----
+bench() {   # name, timeout, command...
+  local name=$1 limit=$2; shift 2
+  note "bench $name"
+  timeout "$limit" "$@" >"$out/$name.log" 2>&1 || note "  $name exited with $?"
+  grep -v "^RESULT" "$out/$name.log" | tail -30 >>"$log"
+  grep "^RESULT" "$out/$name.log" | tee -a "$log" >>"$out/results.txt"
+}
+: >"$out/results.txt"
+bench step_fp32 150 "$bin/bench_gpu_step" fp32 "$steps"
+bench step_tf32 150 "$bin/bench_gpu_step" tf32 "$steps"
+bench conv_algos 90 "$bin/bench_conv_algos"
+bench bn_relu 60 "$bin/bench_bn_relu"
+bench bn_stats 60 "$bin/bench_bn_stats"
+bench adam 60 "$bin/bench_adam"
+bench torch 180 "$py" bench/gpu/torch_ref.py --iters $((steps / 5))
+
+# ---- 4. table ----
+get() { awk -v k="$1" '$1 == "RESULT" && $2 == k {print $3}' "$out/results.txt" | tail -1; }
+row() {   # label, ours key, torch key, target
+  local o t; o=$(get "$2"); t=$(get "$3")
+  local sp="-"; [ -n "$o" ] && [ -n "$t" ] && sp=$(awk -v a="$o" -v b="$t" 'BEGIN{printf "%.1fx", a/b}')
+  printf "| %-34s | %12s | %12s | %7s | %10s |\n" "$1" "${o:--}" "${t:--}" "$sp" "$4"
+}
+{
+  echo
+  echo "## GPU check $(date -u '+%Y-%m-%d %H:%M UTC'), ${card:-no GPU}, git $(git rev-parse --short=12 HEAD 2>/dev/null)"
+  echo "Command: bench/gpu-check.sh $*  (binaries: ${bin#$root/})"
+  echo
+  echo "| test | result |"
+  echo "| --- | --- |"
+  for k in gpu.layers gpu.ops gpu.models gpu.comm_np2 gpu.comm_np3; do echo "| $k | ${status[$k]} |"; done
+  echo
+  echo "| workload (img/s unless noted)      |         ddad |      PyTorch | speedup |     target |"
+  echo "| ---------------------------------- | -----------: | -----------: | ------: | ---------: |"
+  row "AE train step b64, fp32, graph" ae_train_b64_graph_fp32_imgs torch_ae_train_b64_imgs 150000
+  row "AE train step b64, fp32, eager" ae_train_b64_eager_fp32_imgs torch_ae_train_b64_imgs 150000
+  row "AE train step b64, tf32, graph" ae_train_b64_graph_tf32_imgs torch_ae_train_b64_imgs 150000
+  row "refiner step b8 + 6 AE fwd, fp32" refine_step_b8_fp32_imgs torch_refine_step_b8_imgs 10000
+  row "refiner step b8 + 6 AE fwd, tf32" refine_step_b8_tf32_imgs torch_refine_step_b8_imgs 10000
+  row "AE inference b256, fp32" ae_infer_b256_fp32_imgs torch_ae_infer_b256_imgs -
+  row "peak allocated MiB (one rank)" peak_alloc_MiB torch_peak_alloc_MiB -
+  row "device memory used MiB (one rank)" device_used_MiB - -
+  echo
+  echo "Total wall time: $(( $(date +%s) - t0 )) s. Logs: gpu-check.log and one log per step."
+} | tee "$out/RESULTS.md"

@@ -1,0 +1,75 @@
+/* Shared by the GPU benchmarks: event timing (median of repeats), result lines that
+ * bench/gpu-check.sh collects ("RESULT <name> <value> <unit>"), random device data. */
+#ifndef DDAD_BENCH_GPU_COMMON_H
+#define DDAD_BENCH_GPU_COMMON_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+#include "core/rng.h"
+#ifdef __cplusplus
+}
+#endif
+#include "cuda/cuda_check.h"
+#include "cuda/device.h"
+
+#define BENCH_SKIP 77
+
+static inline int bench_skip(const char *name)
+{
+    if (ddad_gpu_count() > 0) return 0;
+    char why[256];
+    ddad_gpu_describe(why, sizeof why);
+    printf("%s: SKIPPED: %s\n", name, why);
+    return 1;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median over `reps` timings of `iters` calls of fn(arg) on `stream`, in ms per call. */
+static inline float bench_time(cudaStream_t stream, int reps, int iters, void (*fn)(void *), void *arg)
+{
+    float t[64];
+    if (reps > 64) reps = 64;
+    cudaEvent_t a, b;
+    DDAD_CHECK_CUDA(cudaEventCreate(&a));
+    DDAD_CHECK_CUDA(cudaEventCreate(&b));
+    for (int r = 0; r < reps; r++) {
+        DDAD_CHECK_CUDA(cudaEventRecord(a, stream));
+        for (int i = 0; i < iters; i++) fn(arg);
+        DDAD_CHECK_CUDA(cudaEventRecord(b, stream));
+        DDAD_CHECK_CUDA(cudaEventSynchronize(b));
+        DDAD_CHECK_CUDA(cudaEventElapsedTime(&t[r], a, b));
+        t[r] /= (float)iters;
+    }
+    DDAD_CHECK_CUDA(cudaEventDestroy(a));
+    DDAD_CHECK_CUDA(cudaEventDestroy(b));
+    qsort(t, (size_t)reps, sizeof(float), cmp_float);
+    return t[reps / 2];
+}
+
+static inline void bench_result(const char *name, double value, const char *unit)
+{
+    printf("RESULT %s %.6g %s\n", name, value, unit);
+    fflush(stdout);
+}
+
+static inline float *bench_dev_rand(ddad_rng *r, size_t n, float lo, float hi)
+{
+    float *h = (float *)malloc(n * sizeof(float));
+    for (size_t i = 0; i < n; i++) h[i] = lo + (hi - lo) * ddad_rng_uniformf(r);
+    float *d = (float *)ddad_gpu_malloc(n * sizeof(float), "bench data");
+    DDAD_CHECK_CUDA(cudaMemcpy(d, h, n * sizeof(float), cudaMemcpyHostToDevice));
+    free(h);
+    return d;
+}
+
+#endif

@@ -1,0 +1,260 @@
+// BatchNorm kernels. Per-channel sums: each block adds a fixed slice of one channel in
+// double, a second pass adds the slices in order, so the sums do not depend on scheduling.
+// The elementwise passes use the same float expressions as the CPU reference.
+#include "cuda/batchnorm_gpu.h"
+#include "cuda/c_api.h"
+#include "cuda/cuda_check.h"
+#include "cuda/kernels.cuh"
+
+// Slices per channel for the partial sums, bounded by the scratch buffer.
+static int bn_slices(const ddad_bn_shape *s)
+{
+    if (s->hw == 1) return 1;
+    size_t per = (size_t)s->n * s->hw;
+    size_t p = per / 4096;
+    if (p < 1) p = 1;
+    if (p > 256) p = 256;
+    size_t cap = (DDAD_GPU_SCRATCH - (size_t)s->c) / (2 * (size_t)s->c);
+    if (p > cap) p = cap;
+    if (p < 1) ddad_fatal(DDAD_EXIT_RUNTIME, "BatchNorm with %d channels exceeds the GPU scratch buffer", s->c);
+    return (int)p;
+}
+
+// Forward partial sums of x and x^2 per (channel, slice): part[c][p], part[C + c][p].
+__global__ void k_bn_part_fwd(int N, int C, int HW, int P, const float *__restrict__ x, double *__restrict__ part)
+{
+    const int p = blockIdx.x, c = blockIdx.y;
+    const size_t per = (size_t)N * HW, chunk = (per + P - 1) / P;
+    const size_t lo = p * chunk, hi = lo + chunk < per ? lo + chunk : per;
+    double s1 = 0.0, s2 = 0.0;
+    for (size_t j = lo + threadIdx.x; j < hi; j += blockDim.x) {
+        double v = x[((j / HW) * C + c) * HW + j % HW];
+        s1 += v;
+        s2 += v * v;
+    }
+    s1 = ddad_block_sum(s1);
+    s2 = ddad_block_sum(s2);
+    if (threadIdx.x == 0) {
+        part[(size_t)c * P + p] = s1;
+        part[(size_t)(C + c) * P + p] = s2;
+    }
+}
+
+// hw == 1 (BatchNorm1d): one thread per channel, coalesced across channels.
+__global__ void k_bn_cols_fwd(int N, int C, const float *__restrict__ x, double *__restrict__ part)
+{
+    int c = blockIdx.x * blockDim.x + threadIdx.x;
+    if (c >= C) return;
+    double s1 = 0.0, s2 = 0.0;
+    for (int n = 0; n < N; n++) {
+        double v = x[(size_t)n * C + c];
+        s1 += v;
+        s2 += v * v;
+    }
+    part[c] = s1;
+    part[C + c] = s2;
+}
+
+// Backward partial sums of d and d * xhat, d = dy masked by y > 0 when ReLU was fused.
+__global__ void k_bn_part_bwd(int N, int C, int HW, int P, const float *__restrict__ x, const float *__restrict__ y,
+                              const float *__restrict__ dy, const float *__restrict__ save_mean,
+                              const float *__restrict__ save_invstd, double *__restrict__ part)
+{
+    const int p = blockIdx.x, c = blockIdx.y;
+    const size_t per = (size_t)N * HW, chunk = (per + P - 1) / P;
+    const size_t lo = p * chunk, hi = lo + chunk < per ? lo + chunk : per;
+    const double mean = save_mean[c], invstd = save_invstd[c];
+    double s1 = 0.0, s2 = 0.0;
+    for (size_t j = lo + threadIdx.x; j < hi; j += blockDim.x) {
+        size_t i = ((j / HW) * C + c) * HW + j % HW;
+        double d = (y && !(y[i] > 0.0f)) ? 0.0 : (double)dy[i];
+        s1 += d;
+        s2 += d * ((x[i] - mean) * invstd);
+    }
+    s1 = ddad_block_sum(s1);
+    s2 = ddad_block_sum(s2);
+    if (threadIdx.x == 0) {
+        part[(size_t)c * P + p] = s1;
+        part[(size_t)(C + c) * P + p] = s2;
+    }
+}
+
+__global__ void k_bn_cols_bwd(int N, int C, const float *__restrict__ x, const float *__restrict__ y,
+                              const float *__restrict__ dy, const float *__restrict__ save_mean,
+                              const float *__restrict__ save_invstd, double *__restrict__ part)
+{
+    int c = blockIdx.x * blockDim.x + threadIdx.x;
+    if (c >= C) return;
+    const double mean = save_mean[c], invstd = save_invstd[c];
+    double s1 = 0.0, s2 = 0.0;
+    for (int n = 0; n < N; n++) {
+        size_t i = (size_t)n * C + c;
+        double d = (y && !(y[i] > 0.0f)) ? 0.0 : (double)dy[i];
+        s1 += d;
+        s2 += d * ((x[i] - mean) * invstd);
+    }
+    part[c] = s1;
+    part[C + c] = s2;
+}
+
+// stats[i] = sum over slices, in slice order; optionally the local parameter gradients.
+__global__ void k_bn_sum(int C, int P, const double *__restrict__ part, double *__restrict__ stats,
+                         float *__restrict__ dbeta, float *__restrict__ dgamma)
+{
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= 2 * C) return;
+    double acc = 0.0;
+    for (int p = 0; p < P; p++) acc += part[(size_t)i * P + p];
+    stats[i] = acc;
+    if (dbeta) {
+        if (i < C)
+            dbeta[i] = (float)acc;
+        else
+            dgamma[i - C] = (float)acc;
+    }
+}
+
+// Batch statistics -> saved mean / invstd, running statistics, and the affine map.
+__global__ void k_bn_params(int C, const double *__restrict__ stats, double count, const float *__restrict__ gamma,
+                            const float *__restrict__ beta, float *__restrict__ rmean, float *__restrict__ rvar,
+                            float *__restrict__ save_mean, float *__restrict__ save_invstd, float *__restrict__ scale,
+                            float *__restrict__ shift)
+{
+    int c = blockIdx.x * blockDim.x + threadIdx.x;
+    if (c >= C) return;
+    double mean = stats[c] / count;
+    double var = stats[C + c] / count - mean * mean;
+    if (var < 0.0) var = 0.0;
+    double invstd = 1.0 / sqrt(var + DDAD_BN_EPS);
+    save_mean[c] = (float)mean;
+    save_invstd[c] = (float)invstd;
+    double unbiased = count > 1.0 ? var * count / (count - 1.0) : var;
+    rmean[c] = (float)((1.0 - DDAD_BN_MOMENTUM) * rmean[c] + DDAD_BN_MOMENTUM * mean);
+    rvar[c] = (float)((1.0 - DDAD_BN_MOMENTUM) * rvar[c] + DDAD_BN_MOMENTUM * unbiased);
+    scale[c] = (float)(gamma[c] * invstd);
+    shift[c] = (float)(beta[c] - mean * gamma[c] * invstd);
+}
+
+__global__ void k_bn_eval_params(int C, const float *__restrict__ gamma, const float *__restrict__ beta,
+                                 const float *__restrict__ rmean, const float *__restrict__ rvar,
+                                 float *__restrict__ scale, float *__restrict__ shift)
+{
+    int c = blockIdx.x * blockDim.x + threadIdx.x;
+    if (c >= C) return;
+    double invstd = 1.0 / sqrt((double)rvar[c] + DDAD_BN_EPS);
+    scale[c] = (float)(gamma[c] * invstd);
+    shift[c] = (float)(beta[c] - rmean[c] * gamma[c] * invstd);
+}
+
+__global__ void k_bn_apply(size_t total, int C, int HW, int relu, const float *__restrict__ x,
+                           const float *__restrict__ scale, const float *__restrict__ shift, float *__restrict__ y)
+{
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
+        int c = (int)((i / HW) % C);
+        float v = x[i] * scale[c] + shift[c];
+        y[i] = relu ? (v > 0.0f ? v : 0.0f) : v;
+    }
+}
+
+// dx may alias dy: each element is read before it is written by the same thread.
+__global__ void k_bn_bwd_apply(size_t total, int C, int HW, const float *__restrict__ x, const float *__restrict__ y,
+                               const float *dy, const float *__restrict__ gamma, const float *__restrict__ save_mean,
+                               const float *__restrict__ save_invstd, const double *__restrict__ stats, double count,
+                               float *dx)
+{
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
+        int c = (int)((i / HW) % C);
+        float invstd = save_invstd[c], mean = save_mean[c];
+        float k = gamma[c] * invstd;
+        float mdy = (float)(stats[c] / count), mdyx = (float)(stats[C + c] / count);
+        float d = (y && !(y[i] > 0.0f)) ? 0.0f : dy[i];
+        float xhat = (x[i] - mean) * invstd;
+        dx[i] = k * (d - mdy - xhat * mdyx);
+    }
+}
+
+static void reduce(ddad_gpu_ctx *ctx, const ddad_gpu_reducer *red, double *stats, int n)
+{
+    if (red && red->allreduce_sum) red->allreduce_sum(stats, n, ctx->stream, red->ctx);
+}
+
+static unsigned per_channel_blocks(int c) { return (unsigned)((c + DDAD_THREADS - 1) / DDAD_THREADS); }
+
+extern "C" void ddad_bn_forward_train_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape *s, const float *x,
+                                          const float *gamma, const float *beta, int relu, float *y,
+                                          float *running_mean, float *running_var, float *save_mean,
+                                          float *save_invstd, double *stats, double global_count,
+                                          const ddad_gpu_reducer *red)
+{
+    const int C = s->c, P = bn_slices(s);
+    double *part = ctx->scratch;
+    float *scale = (float *)(ctx->scratch + (size_t)2 * C * P), *shift = scale + C;
+    if (s->hw == 1)
+        k_bn_cols_fwd<<<per_channel_blocks(C), DDAD_THREADS, 0, ctx->stream>>>(s->n, C, x, part);
+    else
+        k_bn_part_fwd<<<dim3(P, C), DDAD_THREADS, 0, ctx->stream>>>(s->n, C, s->hw, P, x, part);
+    DDAD_CHECK_LAUNCH("BatchNorm statistics");
+    k_bn_sum<<<per_channel_blocks(2 * C), DDAD_THREADS, 0, ctx->stream>>>(C, P, part, stats, NULL, NULL);
+    DDAD_CHECK_LAUNCH("BatchNorm statistics");
+    reduce(ctx, red, stats, 2 * C);
+    k_bn_params<<<per_channel_blocks(C), DDAD_THREADS, 0, ctx->stream>>>(
+        C, stats, global_count, gamma, beta, running_mean, running_var, save_mean, save_invstd, scale, shift);
+    DDAD_CHECK_LAUNCH("BatchNorm parameters");
+    size_t total = (size_t)s->n * C * s->hw;
+    k_bn_apply<<<ddad_blocks(total), DDAD_THREADS, 0, ctx->stream>>>(total, C, s->hw, relu, x, scale, shift, y);
+    DDAD_CHECK_LAUNCH("BatchNorm apply");
+}
+
+extern "C" void ddad_bn_forward_eval_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape *s, const float *x,
+                                         const float *gamma, const float *beta, int relu, const float *running_mean,
+                                         const float *running_var, float *y)
+{
+    const int C = s->c;
+    float *scale = (float *)ctx->scratch, *shift = scale + C;
+    k_bn_eval_params<<<per_channel_blocks(C), DDAD_THREADS, 0, ctx->stream>>>(C, gamma, beta, running_mean,
+                                                                               running_var, scale, shift);
+    DDAD_CHECK_LAUNCH("BatchNorm eval parameters");
+    size_t total = (size_t)s->n * C * s->hw;
+    k_bn_apply<<<ddad_blocks(total), DDAD_THREADS, 0, ctx->stream>>>(total, C, s->hw, relu, x, scale, shift, y);
+    DDAD_CHECK_LAUNCH("BatchNorm apply");
+}
+
+extern "C" void ddad_bn_eval_affine_gpu(ddad_gpu_ctx *ctx, int c, const float *gamma, const float *beta,
+                                        const float *running_mean, const float *running_var, float *scale,
+                                        float *shift)
+{
+    k_bn_eval_params<<<per_channel_blocks(c), DDAD_THREADS, 0, ctx->stream>>>(c, gamma, beta, running_mean,
+                                                                               running_var, scale, shift);
+    DDAD_CHECK_LAUNCH("BatchNorm eval parameters");
+}
+
+extern "C" void ddad_bn_apply_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape *s, const float *x, const float *scale,
+                                  const float *shift, int relu, float *y)
+{
+    size_t total = (size_t)s->n * s->c * s->hw;
+    k_bn_apply<<<ddad_blocks(total), DDAD_THREADS, 0, ctx->stream>>>(total, s->c, s->hw, relu, x, scale, shift, y);
+    DDAD_CHECK_LAUNCH("BatchNorm apply");
+}
+
+extern "C" void ddad_bn_backward_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape *s, const float *x, const float *y,
+                                     const float *dy, const float *gamma, const float *save_mean,
+                                     const float *save_invstd, float *dx, float *dgamma, float *dbeta, double *stats,
+                                     double global_count, const ddad_gpu_reducer *red)
+{
+    const int C = s->c, P = bn_slices(s);
+    double *part = ctx->scratch;
+    if (s->hw == 1)
+        k_bn_cols_bwd<<<per_channel_blocks(C), DDAD_THREADS, 0, ctx->stream>>>(s->n, C, x, y, dy, save_mean,
+                                                                                save_invstd, part);
+    else
+        k_bn_part_bwd<<<dim3(P, C), DDAD_THREADS, 0, ctx->stream>>>(s->n, C, s->hw, P, x, y, dy, save_mean,
+                                                                     save_invstd, part);
+    DDAD_CHECK_LAUNCH("BatchNorm backward statistics");
+    k_bn_sum<<<per_channel_blocks(2 * C), DDAD_THREADS, 0, ctx->stream>>>(C, P, part, stats, dbeta, dgamma);
+    DDAD_CHECK_LAUNCH("BatchNorm backward statistics");
+    reduce(ctx, red, stats, 2 * C);
+    size_t total = (size_t)s->n * C * s->hw;
+    k_bn_bwd_apply<<<ddad_blocks(total), DDAD_THREADS, 0, ctx->stream>>>(total, C, s->hw, x, y, dy, gamma, save_mean,
+                                                                         save_invstd, stats, global_count, dx);
+    DDAD_CHECK_LAUNCH("BatchNorm backward");
+}

@@ -1,0 +1,36 @@
+// Device helpers shared by the kernels: launch geometry and deterministic block reductions.
+#ifndef DDAD_CUDA_KERNELS_CUH
+#define DDAD_CUDA_KERNELS_CUH
+
+#include <cuda_runtime.h>
+#include <stddef.h>
+
+#define DDAD_THREADS 256
+
+// Blocks for an elementwise kernel over n items with a grid-stride loop (capped: the loop
+// covers the rest).
+static inline unsigned ddad_blocks(size_t n)
+{
+    size_t b = (n + DDAD_THREADS - 1) / DDAD_THREADS;
+    if (b < 1) b = 1;
+    if (b > 65535) b = 65535;
+    return (unsigned)b;
+}
+
+// Sum over the block in a fixed tree order (same result on every run). All threads must
+// call it; the result is valid in thread 0. blockDim.x must be DDAD_THREADS.
+__device__ inline double ddad_block_sum(double v)
+{
+    __shared__ double sh[DDAD_THREADS];
+    sh[threadIdx.x] = v;
+    __syncthreads();
+    for (int s = DDAD_THREADS / 2; s > 0; s >>= 1) {
+        if ((int)threadIdx.x < s) sh[threadIdx.x] += sh[threadIdx.x + s];
+        __syncthreads();
+    }
+    double r = sh[0];
+    __syncthreads();   // the buffer can be reused by a following call
+    return r;
+}
+
+#endif

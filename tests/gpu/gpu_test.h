@@ -1,0 +1,129 @@
+/* Helpers for the GPU tests: skip when no GPU is visible (exit code DDAD_TEST_SKIP, which
+ * ctest reports as skipped), random inputs, NaN-poisoned outputs, device transfers and
+ * the relative-error check ||gpu - cpu|| / ||cpu|| (NaN or Inf always fails). */
+#ifndef DDAD_TESTS_GPU_TEST_H
+#define DDAD_TESTS_GPU_TEST_H
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rng.h"
+#include "cuda/cuda_check.h"
+#include "cuda/device.h"
+
+#define DDAD_TEST_SKIP 77
+#define TOL_FP32 1e-5
+#define TOL_TF32 2e-3
+
+static int g_failures, g_checks;
+static ddad_rng g_rng;
+
+/* Returns 1 (after printing why) when the test must be skipped. */
+static inline int gpu_test_skip(const char *name)
+{
+    if (ddad_gpu_count() > 0) {
+        char what[256];
+        ddad_gpu_describe(what, sizeof what);
+        printf("%s: %s\n", name, what);
+        ddad_rng_init(&g_rng, 1234, 0, 0, DDAD_RNG_TEST, 0);
+        return 0;
+    }
+    char why[256];
+    ddad_gpu_describe(why, sizeof why);
+    printf("%s: SKIPPED: %s\n", name, why);
+    return 1;
+}
+
+static inline float *host_rand(size_t n, float lo, float hi)
+{
+    float *p = (float *)malloc((n ? n : 1) * sizeof(float));
+    if (!p) {
+        fprintf(stderr, "out of host memory\n");
+        exit(1);
+    }
+    for (size_t i = 0; i < n; i++) p[i] = lo + (hi - lo) * ddad_rng_uniformf(&g_rng);
+    return p;
+}
+
+static inline float *host_zeros(size_t n)
+{
+    float *p = (float *)calloc(n ? n : 1, sizeof(float));
+    if (!p) {
+        fprintf(stderr, "out of host memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+static inline void *dev_alloc(size_t bytes) { return ddad_gpu_malloc(bytes, "test buffer"); }
+
+static inline float *dev_upload(const float *h, size_t n)
+{
+    float *d = (float *)dev_alloc(n * sizeof(float));
+    DDAD_CHECK_CUDA(cudaMemcpy(d, h, n * sizeof(float), cudaMemcpyHostToDevice));
+    return d;
+}
+
+/* A device buffer filled with NaN (every byte 0xFF): elements a kernel does not write stay NaN. */
+static inline float *dev_poisoned(size_t n)
+{
+    float *d = (float *)dev_alloc(n * sizeof(float));
+    DDAD_CHECK_CUDA(cudaMemset(d, 0xFF, n * sizeof(float)));
+    return d;
+}
+
+static inline void dev_poison(float *d, size_t n) { DDAD_CHECK_CUDA(cudaMemset(d, 0xFF, n * sizeof(float))); }
+
+static inline float *dev_download(const float *d, size_t n)
+{
+    float *h = host_zeros(n);
+    DDAD_CHECK_CUDA(cudaDeviceSynchronize());
+    DDAD_CHECK_CUDA(cudaMemcpy(h, d, n * sizeof(float), cudaMemcpyDeviceToHost));
+    return h;
+}
+
+static inline double rel_err(const float *got, const float *want, size_t n)
+{
+    double num = 0.0, den = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(got[i])) return INFINITY;
+        double d = (double)got[i] - (double)want[i];
+        num += d * d;
+        den += (double)want[i] * want[i];
+    }
+    if (den == 0.0) return num == 0.0 ? 0.0 : INFINITY;
+    return sqrt(num / den);
+}
+
+/* Compares a device tensor with a host reference; prints one line; counts failures. */
+static inline double check_dev(const char *what, const float *d_got, const float *want, size_t n, double tol)
+{
+    float *got = dev_download(d_got, n);
+    double e = rel_err(got, want, n);
+    g_checks++;
+    int ok = e <= tol;
+    if (!ok) g_failures++;
+    printf("  %-44s rel err %.3e (tol %.0e) %s\n", what, e, tol, ok ? "ok" : "FAIL");
+    free(got);
+    return e;
+}
+
+static inline void check_scalar(const char *what, double got, double want, double tol)
+{
+    double e = fabs(got - want) / (fabs(want) > 0 ? fabs(want) : 1.0);
+    g_checks++;
+    int ok = isfinite(got) && e <= tol;
+    if (!ok) g_failures++;
+    printf("  %-44s %.8g vs %.8g rel %.3e %s\n", what, got, want, e, ok ? "ok" : "FAIL");
+}
+
+static inline int gpu_test_finish(const char *name)
+{
+    printf("%s: %d checks, %d failed\n", name, g_checks, g_failures);
+    return g_failures ? 1 : 0;
+}
+
+#endif

@@ -1,0 +1,320 @@
+/* End to end on the GPU against the CPU networks (src/model):
+ *  - AE and AE-U: from the same initialisation, the gradients of one forward/backward
+ *    (per tensor) and the parameters after the first training step (per tensor, 1e-4);
+ *    the eval-mode output afterwards;
+ *  - the refiner: loss, gradients (per tensor), probabilities, eval-mode inference;
+ *  - the graph-replayed trainer gives the same parameters as eager launches;
+ *  - the refiner trainer's first step (FPI, 6 frozen members, maps, refiner step, Adam)
+ *    against the same sequence on the CPU, and its graph replay against eager launches. */
+#include "gpu_test.h"
+
+#include "cuda/ae_gpu.h"
+#include "cuda/ae_train_gpu.h"
+#include "cuda/gpu_ctx.h"
+#include "cuda/refine_gpu.h"
+#include "cuda/refine_train_gpu.h"
+#include "model/ae.h"
+#include "model/refine.h"
+
+#define TOL_E2E 1e-4
+
+static void compare_tensors(const char *what, const ddad_paramset *layout, const float *d_buf, const float *host,
+                            double tol)
+{
+    float *got = dev_download(d_buf, layout->n_params);
+    double worst = 0.0;
+    const char *worst_name = "";
+    for (int i = 0; i < layout->n_param_desc; i++) {
+        const ddad_tensor_desc *t = &layout->param_desc[i];
+        double e = rel_err(got + t->offset, host + t->offset, t->count);
+        if (!(e <= worst)) {
+            worst = e;
+            worst_name = t->name;
+        }
+    }
+    g_checks++;
+    int ok = worst <= tol;
+    if (!ok) g_failures++;
+    printf("  %-44s worst tensor %s rel err %.3e (tol %.0e) %s\n", what, worst_name, worst, tol, ok ? "ok" : "FAIL");
+    free(got);
+}
+
+static void test_ae(ddad_gpu_ctx *ctx, int unc)
+{
+    const int N = 16, S = 64;
+    ddad_ae_shape shape = {.img_size = S, .mp = 1.0, .ls = 16, .unc = unc};
+    const size_t nx = (size_t)N * S * S, nout = nx * (unc ? 2 : 1);
+    printf(" %s, batch %d, %dx%d\n", unc ? "AE-U" : "AE", N, S, S);
+    ddad_ae *cpu = ddad_ae_create(&shape, N, 1);
+    ddad_paramset *ps = ddad_ae_paramset(cpu);
+    ddad_ae_gpu *gpu = ddad_ae_gpu_create(ctx, &shape, N, 1);
+    float *x = host_rand(nx, -1, 1), *d_x = dev_upload(x, nx), *d_out = dev_poisoned(nout);
+
+    // Gradients of one forward/backward from the same initialisation.
+    ddad_ae_init(cpu, 11, DDAD_MOD_NDM, 0);
+    ddad_ae_gpu_upload(gpu, ps);
+    DDAD_CHECK_CUDA(cudaMemset(ddad_ae_gpu_grads(gpu), 0xFF, ps->n_params * sizeof(float)));
+    ddad_ae_gpu_forward_backward(gpu, d_x, N);
+    float loss = ddad_ae_forward_backward(cpu, x, N);
+    check_scalar("loss", ddad_gpu_read_float(ctx, ddad_ae_gpu_loss(gpu)), loss, TOL_E2E);
+    check_dev("output", ddad_ae_gpu_output(gpu), ddad_ae_output(cpu), nout, TOL_E2E);
+    compare_tensors("gradients", ps, ddad_ae_gpu_grads(gpu), ps->grads, TOL_E2E);
+
+    // The first training step (forward, backward, Adam) from the same initialisation.
+    ddad_adam_cfg opt = ddad_adam_defaults(5e-4f, 0.0f);
+    ddad_ae_init(cpu, 11, DDAD_MOD_NDM, 0);
+    ddad_ae_gpu_upload(gpu, ps);
+    ddad_ae_gpu_train_step(gpu, d_x, N, &opt);
+    ddad_ae_train_step(cpu, x, N, &opt, NULL);
+    compare_tensors("parameters after the first step", ps, ddad_ae_gpu_params(gpu), ps->params, TOL_E2E);
+    ddad_ae *tmp = ddad_ae_create(&shape, 2, 1);
+    ddad_paramset *tps = ddad_ae_paramset(tmp);
+    ddad_ae_gpu_download(gpu, tps);
+    check_scalar("BatchNorm running stats", rel_err(tps->buffers, ps->buffers, ps->n_buffers), 0.0, TOL_E2E);
+    check_scalar("Adam step counter", (double)tps->step, (double)ps->step, 0.0);
+    check_scalar("num_batches_tracked", (double)tps->num_batches_tracked, (double)ps->num_batches_tracked, 0.0);
+    check_scalar("Adam exp_avg", rel_err(tps->adam_m, ps->adam_m, ps->n_params), 0.0, TOL_E2E);
+
+    // Eval mode with the updated running statistics.
+    float *out = host_zeros(nout);
+    ddad_ae_forward(cpu, x, N, 0, out);
+    ddad_ae_gpu_forward(gpu, d_x, N, 0, d_out);
+    check_dev("eval-mode output", d_out, out, nout, TOL_E2E);
+    ddad_ae_gpu_freeze(gpu);
+    dev_poison(d_out, nout);
+    ddad_ae_gpu_forward(gpu, d_x, N, 0, d_out);
+    check_dev("eval-mode output, frozen BatchNorm", d_out, out, nout, TOL_E2E);
+
+    ddad_ae_free(tmp);
+    ddad_ae_gpu_free(gpu);
+    ddad_ae_free(cpu);
+    DDAD_CHECK_CUDA(cudaFree(d_x));
+    DDAD_CHECK_CUDA(cudaFree(d_out));
+    free(x), free(out);
+}
+
+static void test_refine(ddad_gpu_ctx *ctx)
+{
+    const int N = 4, H = 64, C = 2;
+    const size_t hw = (size_t)H * H, nin = (size_t)N * C * hw;
+    printf(" refiner, batch %d, %dx%d, %d input channels\n", N, H, H, C);
+    ddad_refine *cpu = ddad_refine_create(C, H, H, N, 1);
+    ddad_paramset *ps = ddad_refine_paramset(cpu);
+    ddad_refine_init(cpu, 5);
+    ddad_refine_gpu *gpu = ddad_refine_gpu_create(ctx, C, H, H, N, 1);
+    ddad_refine_gpu_upload(gpu, ps);
+    float *in = host_rand(nin, 0, 0.5f);
+    uint8_t *t = (uint8_t *)malloc(N * hw);
+    for (int i = 0; i < N; i++)
+        for (size_t p = 0; p < hw; p++) t[i * hw + p] = (i % 2) && (p / H) > 20 && (p / H) < 40 && (p % H) > 10;
+    float *d_in = dev_upload(in, nin);
+    uint8_t *d_t = (uint8_t *)dev_alloc(N * hw);
+    DDAD_CHECK_CUDA(cudaMemcpy(d_t, t, N * hw, cudaMemcpyHostToDevice));
+    DDAD_CHECK_CUDA(cudaMemset(ddad_refine_gpu_grads(gpu), 0xFF, ps->n_params * sizeof(float)));
+    ddad_refine_gpu_forward_backward(gpu, d_in, d_t, N, N, NULL);
+    float loss = ddad_refine_forward_backward(cpu, in, t, N, N, NULL);
+    check_scalar("focal loss", ddad_gpu_read_float(ctx, ddad_refine_gpu_loss(gpu)), loss, TOL_E2E);
+    check_dev("probabilities", ddad_refine_gpu_prob(gpu), ddad_refine_prob(cpu), (size_t)N * 2 * hw, TOL_E2E);
+    compare_tensors("gradients", ps, ddad_refine_gpu_grads(gpu), ps->grads, TOL_E2E);
+    ddad_adam_cfg opt = ddad_adam_defaults(1e-4f, 1e-4f);
+    ddad_adam_step(ps, &opt);
+    ddad_refine_gpu_adam(gpu, &opt);
+    float *prob1 = host_zeros((size_t)N * hw), *d_p1 = dev_poisoned((size_t)N * hw);
+    ddad_refine_infer(cpu, in, N, prob1);
+    ddad_refine_gpu_infer(gpu, d_in, N, d_p1);
+    check_dev("eval-mode class-1 probability", d_p1, prob1, (size_t)N * hw, TOL_E2E);
+    ddad_refine_gpu_free(gpu);
+    ddad_refine_free(cpu);
+    DDAD_CHECK_CUDA(cudaFree(d_in));
+    DDAD_CHECK_CUDA(cudaFree(d_t));
+    DDAD_CHECK_CUDA(cudaFree(d_p1));
+    free(in), free(t), free(prob1);
+}
+
+static void test_trainer(ddad_gpu_ctx *ctx)
+{
+    const int N = 8, S = 64, nimg = 40, steps = 6;
+    const size_t hw = (size_t)S * S;
+    ddad_ae_shape shape = {.img_size = S, .mp = 1.0, .ls = 16, .unc = 0};
+    printf(" graph-replayed trainer vs eager launches, %d steps of %d\n", steps, N);
+    uint8_t *img = (uint8_t *)malloc(nimg * hw);
+    for (size_t i = 0; i < nimg * hw; i++) img[i] = (uint8_t)ddad_rng_randint(&g_rng, 0, 256);
+    int64_t order[6 * 8];
+    for (int i = 0; i < steps * N; i++) order[i] = ddad_rng_randint(&g_rng, 0, nimg);
+    uint8_t *d_img = (uint8_t *)dev_alloc(nimg * hw);
+    int64_t *d_order = (int64_t *)dev_alloc(sizeof order);
+    DDAD_CHECK_CUDA(cudaMemcpy(d_img, img, nimg * hw, cudaMemcpyHostToDevice));
+    DDAD_CHECK_CUDA(cudaMemcpy(d_order, order, sizeof order, cudaMemcpyHostToDevice));
+    ddad_ae *cpu = ddad_ae_create(&shape, 2, 1);
+    ddad_ae_init(cpu, 3, DDAD_MOD_UDM, 1);
+    ddad_adam_cfg opt = ddad_adam_defaults(5e-4f, 0.0f);
+    ddad_ae_gpu *g[2];
+    float last[2] = {0, 0};
+    int readings[2] = {0, 0};
+    for (int k = 0; k < 2; k++) {
+        g[k] = ddad_ae_gpu_create(ctx, &shape, N, 1);
+        ddad_ae_gpu_upload(g[k], ddad_ae_paramset(cpu));
+        ddad_ae_gpu_trainer *t = ddad_ae_gpu_trainer_create(g[k], d_img, d_order, steps, N, &opt, 2, k == 1);
+        ddad_ae_gpu_trainer_run(t, 3);
+        ddad_ae_gpu_trainer_run(t, steps - 3);
+        ddad_loss_reading r;
+        while (ddad_ae_gpu_trainer_poll(t, 1, &r)) {
+            last[k] = r.loss;
+            readings[k]++;
+        }
+        ddad_ae_gpu_trainer_free(t);
+    }
+    const ddad_paramset *L = ddad_ae_gpu_layout(g[0]);
+    float *eager = dev_download(ddad_ae_gpu_params(g[0]), L->n_params);
+    compare_tensors("graph vs eager parameters", L, ddad_ae_gpu_params(g[1]), eager, 1e-6);
+    check_scalar("graph vs eager last loss", last[1], last[0], 1e-6);
+    check_scalar("loss readings (every 2 of 6 steps)", readings[1], 3, 0.0);
+    check_scalar("final loss read back matches the device", ddad_gpu_read_float(ctx, ddad_ae_gpu_loss(g[1])), last[1],
+                 0.0);
+    for (int k = 0; k < 2; k++) ddad_ae_gpu_free(g[k]);
+    ddad_ae_free(cpu);
+    DDAD_CHECK_CUDA(cudaFree(d_img));
+    DDAD_CHECK_CUDA(cudaFree(d_order));
+    free(img), free(eager);
+}
+
+static float pix(uint8_t p) { return ((float)p / 255.0f - 0.5f) / 0.5f; }
+
+static void test_refine_trainer(ddad_gpu_ctx *ctx)
+{
+    const int K = 3, N = 4, S = 64, nimg = 30, steps = 4;
+    const size_t hw = (size_t)S * S;
+    ddad_ae_shape shape = {.img_size = S, .mp = 1.0, .ls = 16, .unc = 0};
+    printf(" refiner trainer: FPI + %d members + maps + refiner step, batch %d\n", 2 * K, N);
+    uint8_t *img = (uint8_t *)malloc(nimg * hw);
+    for (size_t i = 0; i < nimg * hw; i++) img[i] = (uint8_t)ddad_rng_randint(&g_rng, 0, 256);
+    ddad_fpi_patch patches[4 * 4];
+    memset(patches, 0, sizeof patches);
+    for (int i = 0; i < steps * N; i++) {
+        patches[i].self = ddad_rng_randint(&g_rng, 0, nimg);
+        patches[i].src = (patches[i].self + 1) % nimg;
+        if (i % 2 == 0) {
+            patches[i].y0 = 10 + i;
+            patches[i].y1 = 30 + i;
+            patches[i].x0 = 5 + 2 * i;
+            patches[i].x1 = 25 + 2 * i;
+            patches[i].alpha = 0.3f + 0.04f * (float)i;
+        }
+    }
+    uint8_t *d_img = (uint8_t *)dev_alloc(nimg * hw);
+    ddad_fpi_patch *d_patch = (ddad_fpi_patch *)dev_alloc(sizeof patches);
+    DDAD_CHECK_CUDA(cudaMemcpy(d_img, img, nimg * hw, cudaMemcpyHostToDevice));
+    DDAD_CHECK_CUDA(cudaMemcpy(d_patch, patches, sizeof patches, cudaMemcpyHostToDevice));
+
+    // The CPU side: members in eval mode, refiner in train mode.
+    ddad_ae *cm[6];
+    ddad_ae_gpu *gm[6];
+    for (int m = 0; m < 2 * K; m++) {
+        cm[m] = ddad_ae_create(&shape, N, 0);
+        ddad_ae_init(cm[m], 8, m < K ? DDAD_MOD_NDM : DDAD_MOD_UDM, m % K);
+        gm[m] = ddad_ae_gpu_create(ctx, &shape, N, 0);
+        ddad_ae_gpu_upload(gm[m], ddad_ae_paramset(cm[m]));
+    }
+    ddad_refine *cr = ddad_refine_create(2, S, S, N, 1);
+    ddad_refine_init(cr, 9);
+    ddad_adam_cfg opt = ddad_adam_defaults(1e-4f, 1e-4f);
+
+    float *x = host_zeros(N * hw), *outs = host_zeros(2 * K * N * hw), *in = host_zeros(2 * N * hw);
+    uint8_t *t = (uint8_t *)calloc(N * hw, 1);
+    for (int i = 0; i < N; i++) {
+        const ddad_fpi_patch *pa = &patches[i];
+        for (size_t p = 0; p < hw; p++) {
+            int r = (int)(p / S), c = (int)(p % S);
+            float v = pix(img[pa->self * hw + p]);
+            if (r >= pa->y0 && r < pa->y1 && c >= pa->x0 && c < pa->x1) {
+                v = (1.0f - pa->alpha) * v + pa->alpha * pix(img[pa->src * hw + p]);
+                t[i * hw + p] = pa->alpha > 0.0f;
+            }
+            x[i * hw + p] = v;
+        }
+    }
+    for (int m = 0; m < 2 * K; m++) ddad_ae_forward(cm[m], x, N, 0, outs + (size_t)m * N * hw);
+    for (int i = 0; i < N; i++)
+        for (size_t p = 0; p < hw; p++) {
+            double sb = 0, sa = 0, ss = 0;
+            for (int k = 0; k < K; k++) {
+                sb += outs[((size_t)k * N + i) * hw + p];
+                sa += outs[((size_t)(K + k) * N + i) * hw + p];
+            }
+            double mb = sb / K, ma = sa / K;
+            for (int k = 0; k < K; k++) {
+                double d = outs[((size_t)k * N + i) * hw + p] - mb;
+                ss += d * d;
+            }
+            in[(size_t)i * 2 * hw + p] = (float)fabs(ma - mb);
+            in[(size_t)i * 2 * hw + hw + p] = (float)sqrt(ss / (K - 1));
+        }
+    float loss = ddad_refine_forward_backward(cr, in, t, N, N, NULL);
+    ddad_adam_step(ddad_refine_paramset(cr), &opt);
+
+    ddad_refine *init = ddad_refine_create(2, S, S, 1, 1);
+    ddad_refine_init(init, 9);
+    ddad_refine_gpu *gr[2];
+    float first = 0.0f;
+    for (int k = 0; k < 2; k++) {
+        gr[k] = ddad_refine_gpu_create(ctx, 2, S, S, N, 1);
+        ddad_refine_gpu_upload(gr[k], ddad_refine_paramset(init));
+        ddad_refine_gpu_trainer *tr =
+            ddad_refine_gpu_trainer_create(gr[k], gm, K, 1, d_img, S, S, d_patch, steps, N, N, &opt, NULL, 1, k == 1);
+        ddad_refine_gpu_trainer_run(tr, 1);
+        ddad_loss_reading rd;
+        if (ddad_refine_gpu_trainer_poll(tr, 1, &rd) && k == 0) first = rd.loss;
+        if (k == 0) {
+            const ddad_paramset *L = ddad_refine_gpu_layout(gr[0]);
+            ddad_refine *back = ddad_refine_create(2, S, S, 1, 1);
+            ddad_refine_gpu_download(gr[0], ddad_refine_paramset(back));
+            const ddad_paramset *bp = ddad_refine_paramset(back), *cp = ddad_refine_paramset(cr);
+            double worst = 0.0;
+            for (int i = 0; i < L->n_param_desc; i++) {
+                const ddad_tensor_desc *d = &L->param_desc[i];
+                double e = rel_err(bp->params + d->offset, cp->params + d->offset, d->count);
+                if (!(e <= worst)) worst = e;
+            }
+            check_scalar("refiner step 1 loss vs CPU", first, loss, TOL_E2E);
+            check_scalar("refiner params after step 1 vs CPU (worst tensor)", worst, 0.0, TOL_E2E);
+            check_scalar("refiner running stats after step 1 vs CPU", rel_err(bp->buffers, cp->buffers, cp->n_buffers),
+                         0.0, TOL_E2E);
+            ddad_refine_free(back);
+        }
+        ddad_refine_gpu_trainer_run(tr, steps - 1);
+        while (ddad_refine_gpu_trainer_poll(tr, 1, &rd)) {
+        }
+        ddad_refine_gpu_trainer_free(tr);
+    }
+    const ddad_paramset *L = ddad_refine_gpu_layout(gr[0]);
+    ddad_refine *b0 = ddad_refine_create(2, S, S, 1, 1), *b1 = ddad_refine_create(2, S, S, 1, 1);
+    ddad_refine_gpu_download(gr[0], ddad_refine_paramset(b0));
+    ddad_refine_gpu_download(gr[1], ddad_refine_paramset(b1));
+    check_scalar("refiner graph vs eager params after 4 steps",
+                 rel_err(ddad_refine_paramset(b1)->params, ddad_refine_paramset(b0)->params, L->n_params), 0.0, 1e-6);
+    ddad_refine_free(b0);
+    ddad_refine_free(b1);
+    ddad_refine_free(init);
+    for (int k = 0; k < 2; k++) ddad_refine_gpu_free(gr[k]);
+    for (int m = 0; m < 2 * K; m++) {
+        ddad_ae_gpu_free(gm[m]);
+        ddad_ae_free(cm[m]);
+    }
+    ddad_refine_free(cr);
+    DDAD_CHECK_CUDA(cudaFree(d_img));
+    DDAD_CHECK_CUDA(cudaFree(d_patch));
+    free(img), free(x), free(outs), free(in), free(t);
+}
+
+int main(void)
+{
+    if (gpu_test_skip("test_gpu_models")) return DDAD_TEST_SKIP;
+    ddad_gpu_ctx *ctx = ddad_gpu_ctx_create(DDAD_PREC_FP32);
+    test_ae(ctx, 0);
+    test_ae(ctx, 1);
+    test_refine(ctx);
+    test_trainer(ctx);
+    test_refine_trainer(ctx);
+    ddad_gpu_ctx_free(ctx);
+    return gpu_test_finish("test_gpu_models");
+}

@@ -1,0 +1,26 @@
+# GPU tests: each compares the CUDA path with the CPU reference. They are built wherever the
+# CUDA backend is; where no GPU is visible they exit with 77 and ctest reports them SKIPPED.
+if(DDAD_HAVE_CUDA)
+  set(DDAD_GPU_SKIP 77)
+  foreach(t test_gpu_layers test_gpu_ops test_gpu_models test_gpu_comm)
+    ddad_add_test_exe(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c)
+    target_include_directories(${t} PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+  endforeach()
+  add_test(NAME gpu.layers COMMAND test_gpu_layers)
+  add_test(NAME gpu.ops COMMAND test_gpu_ops)
+  add_test(NAME gpu.models COMMAND test_gpu_models)
+  set_tests_properties(gpu.layers gpu.ops gpu.models PROPERTIES LABELS gpu SKIP_RETURN_CODE ${DDAD_GPU_SKIP})
+  # Ranks sharing one GPU (the hierarchy); with several GPUs, ranks spread over them.
+  # np2 forces the NCCL communicator, so one GPU also runs the NCCL calls.
+  foreach(np 2 3)
+    add_test(NAME gpu.comm_np${np}
+             COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${np} --oversubscribe
+                     $<TARGET_FILE:test_gpu_comm>)
+    set(env "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1")
+    if(np EQUAL 2)
+      list(APPEND env "DDAD_NCCL_FORCE=1")
+    endif()
+    set_tests_properties(gpu.comm_np${np} PROPERTIES LABELS "gpu;mpi" SKIP_RETURN_CODE ${DDAD_GPU_SKIP}
+                         ENVIRONMENT "${env}")
+  endforeach()
+endif()
