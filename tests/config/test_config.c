@@ -9,14 +9,7 @@
 
 #include "io/config.h"
 
-static int failures = 0;
-#define EXPECT(cond)                                                              \
-    do {                                                                          \
-        if (!(cond)) {                                                            \
-            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);       \
-            failures++;                                                           \
-        }                                                                         \
-    } while (0)
+#include "../test_check.h"
 
 static const char *scratch;
 

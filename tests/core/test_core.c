@@ -9,14 +9,7 @@
 #include "core/rng.h"
 #include "core/util.h"
 
-static int failures = 0;
-#define EXPECT(cond)                                                              \
-    do {                                                                          \
-        if (!(cond)) {                                                            \
-            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);       \
-            failures++;                                                           \
-        }                                                                         \
-    } while (0)
+#include "../test_check.h"
 
 int main(void)
 {

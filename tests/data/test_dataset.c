@@ -12,16 +12,7 @@
 #include "data/dataset_write.h"
 #include "data/h5util.h"
 
-static int failures = 0;
-#define CHECK(cond, ...)                                                                  \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                          \
-            fprintf(stderr, __VA_ARGS__);                                                 \
-            fprintf(stderr, "\n");                                                        \
-            failures++;                                                                   \
-        }                                                                                 \
-    } while (0)
+#include "../test_check.h"
 
 enum { IMG = 16 };
 static const int64_t COUNTS[DDAD_NUM_SPLITS] = {150, 0, 7, 70};

@@ -9,14 +9,7 @@
 #include "core/util.h"
 #include "eval/metrics.h"
 
-static int failures = 0;
-#define EXPECT(cond)                                                              \
-    do {                                                                          \
-        if (!(cond)) {                                                            \
-            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);       \
-            failures++;                                                           \
-        }                                                                         \
-    } while (0)
+#include "../test_check.h"
 #define NEAR(a, b) (fabs((a) - (b)) <= 1e-12)
 
 static void test_hand_cases(void)
