@@ -8,6 +8,7 @@
 #include "core/util.h"
 #include "model/checkpoint.h"
 #include "io/h5util.h"
+#include "pipeline/run.h"
 
 void ddad_train_state_init(ddad_train_state *st, int64_t epochs)
 {
@@ -80,7 +81,7 @@ int ddad_ckpt_load(const char *path, const char *key, ddad_paramset *ps, int wit
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) return ddad_error_set(err, DDAD_EXIT_RUNTIME, "cannot open checkpoint %s (not an HDF5 file?)", path);
     int rc = 0;
-    char have[1024];
+    char have[4096];
     if (ddad_h5_read_attr_str(f, "key", have, sizeof have, err)) {
         rc = -1;
     } else if (strcmp(have, key) != 0) {
@@ -111,9 +112,9 @@ int ddad_ckpt_load(const char *path, const char *key, ddad_paramset *ps, int wit
     }
     H5Fclose(f);
     if (rc && err && !strstr(err->msg, path)) {
-        char m[sizeof err->msg];
-        snprintf(m, sizeof m, "%s: %s", path, err->msg);
-        snprintf(err->msg, sizeof err->msg, "%s", m);
+        char prefix[DDAD_PATH_MAX + 8];
+        snprintf(prefix, sizeof prefix, "%s: ", path);
+        ddad_error_prefix(err, prefix);
     }
     return rc;
 }

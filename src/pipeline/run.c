@@ -16,6 +16,16 @@ static const char *PHASES[DDAD_N_PHASES] = {"train", "reduce", "refine", "eval",
 const char *ddad_stage_name(int stage) { return STAGES[stage]; }
 const char *ddad_phase_name(int phase) { return PHASES[phase]; }
 
+void ddad_error_prefix(ddad_error *e, const char *prefix)
+{
+    size_t cap = sizeof e->msg, pl = strlen(prefix), ml = strlen(e->msg);
+    if (pl >= cap) pl = cap - 1;
+    if (pl + ml >= cap) ml = cap - 1 - pl;
+    memmove(e->msg + pl, e->msg, ml);
+    memcpy(e->msg, prefix, pl);
+    e->msg[pl + ml] = '\0';
+}
+
 static void marker_path(const ddad_run *run, int stage, char *buf, size_t n)
 {
     snprintf(buf, n, "%s/%s.done", run->ckpt_dir, STAGES[stage]);
@@ -104,9 +114,9 @@ ddad_dataset *ddad_run_open_dataset(const ddad_run *run)
     ddad_error err = {0};
     ddad_dataset *ds = ddad_dataset_open(run->cfg.file, MPI_COMM_NULL, &err);
     if (!ds) {
-        char m[sizeof err.msg];
-        snprintf(m, sizeof m, "cannot read the dataset %s: %s", run->cfg.file, err.msg);
-        snprintf(err.msg, sizeof err.msg, "%s", m);
+        char prefix[DDAD_PATH_MAX + 64];
+        snprintf(prefix, sizeof prefix, "cannot read the dataset %s: ", run->cfg.file);
+        ddad_error_prefix(&err, prefix);
         ddad_fatal_error(&err);
     }
     return ds;

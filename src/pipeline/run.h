@@ -31,9 +31,12 @@ typedef struct {
     ddad_dataset_info data;            /* of Data.file */
     /* What a checkpoint must agree with (a readable "key=value ..." line). */
     char members_key[DDAD_KEY_MAX];
-    char refine_key[DDAD_KEY_MAX];
+    char refine_key[2 * DDAD_KEY_MAX];
     double phase_time[DDAD_N_PHASES];  /* this rank, this stage */
 } ddad_run;
+
+/* Puts prefix in front of e->msg (truncating the end when it does not fit). */
+void ddad_error_prefix(ddad_error *e, const char *prefix);
 
 const char *ddad_stage_name(int stage);
 const char *ddad_phase_name(int phase);

@@ -95,9 +95,9 @@ void ddad_stage_members(ddad_run *run)
         if (set[module]) continue;
         ddad_error err = {0};
         if (ddad_ocssl_load(ds, module, c->extra_data, c->ar, &set[module], &set_n[module], &err) != 0) {
-            char m[sizeof err.msg];
-            snprintf(m, sizeof m, "reading the %s training set from %s: %s", ddad_module_label(module), c->file, err.msg);
-            snprintf(err.msg, sizeof err.msg, "%s", m);
+            char prefix[DDAD_PATH_MAX + 64];
+            snprintf(prefix, sizeof prefix, "reading the %s training set from %s: ", ddad_module_label(module), c->file);
+            ddad_error_prefix(&err, prefix);
             ddad_fatal_error(&err);
         }
         if (set_n[module] < c->bs)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/rng.h"
 #include "core/util.h"
 #include "data/batch.h"
 #include "data/fpi.h"
