@@ -33,3 +33,7 @@ ddad_pipeline_test(missing_stage mpi REQUIRES pipe_data)
 ddad_pipeline_test(memae mpi REQUIRES pipe_data)
 ddad_pipeline_test(report python REQUIRES pipe_np1)
 ddad_pipeline_test(info mpi REQUIRES pipe_np1)
+
+ddad_add_test_exe(test_pipeline_units ${CMAKE_CURRENT_LIST_DIR}/test_pipeline_units.c)
+add_test(NAME pipeline.units COMMAND test_pipeline_units)
+set_tests_properties(pipeline.units PROPERTIES LABELS unit)
