@@ -1,5 +1,6 @@
 /* Reads every image of a dataset file in batches and reports the time:
- *   bench_dataset_read FILE.h5 [batch]   (with mpirun: collective reads, each rank its share) */
+ *   bench_dataset_read FILE.h5 [batch] [independent]
+ * (under mpirun each rank reads its share; collective MPI-IO unless 'independent') */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_dataset_read FILE.h5 [batch]\n");
+        fprintf(stderr, "usage: bench_dataset_read FILE.h5 [batch] [independent]\n");
         return 2;
     }
     MPI_Init(&argc, &argv);
@@ -20,9 +21,10 @@ int main(int argc, char **argv)
     int64_t batch = argc > 2 ? atoll(argv[2]) : 64;
     ddad_error err = {0};
     double t0 = ddad_now();
-    ddad_dataset *d = ddad_dataset_open(argv[1], MPI_COMM_WORLD, &err);
+    ddad_dataset *d = ddad_dataset_open(argv[1], argc > 3 ? MPI_COMM_NULL : MPI_COMM_WORLD, &err);
     if (!d) ddad_fatal_error(&err);
-    const ddad_dataset_info *in = ddad_dataset_get_info(d);
+    const ddad_dataset_info info = *ddad_dataset_get_info(d), *in = &info;
+    double t_open = ddad_now() - t0;
     size_t px = (size_t)in->img_size * (size_t)in->img_size;
     uint8_t *buf = ddad_malloc(px * (size_t)batch, "batch");
     int64_t images = 0;
@@ -45,8 +47,10 @@ int main(int argc, char **argv)
     int64_t all = 0;
     MPI_Reduce(&images, &all, 1, MPI_INT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
     if (rank == 0)
-        printf("%s: %lld images of %dx%d read by %d rank(s) in batches of %lld: %.3f s (%.0f MB/s)\n", argv[1],
-               (long long)all, in->img_size, in->img_size, size, (long long)batch, worst, all * px / 1e6 / worst);
+        printf("%s: %lld images of %dx%d read by %d rank(s) (%s) in batches of %lld: %.3f s (open %.3f s; %.0f MB/s)\n",
+               argv[1], (long long)all, in->img_size, in->img_size, size, argc > 3 ? "independent" : "collective",
+               (long long)batch, worst, t_open,
+               all * px / 1e6 / worst);
     free(buf);
     MPI_Finalize();
     return 0;

@@ -238,9 +238,7 @@ static int write_range(ddad_dataset_writer *w, int s, int k, int64_t start, int6
         hsize_t dims[3];
         H5Sget_simple_extent_dims(fspace, dims, NULL);
         for (int i = 1; i < rank; i++) cnt[i] = dims[i];
-        hsize_t nelem = cnt[0];
-        for (int i = 1; i < rank; i++) nelem *= cnt[i];
-        hid_t mspace = H5Screate_simple(1, &nelem, NULL);
+        hid_t mspace = H5Screate_simple(rank, cnt, NULL);   /* same shape as the file selection: fast path */
         int rc = -1;
         if (fspace >= 0 && mspace >= 0 && H5Sselect_hyperslab(fspace, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0 &&
             H5Dwrite(ds, memtype, mspace, fspace, H5P_DEFAULT, (const char *)buf + (size_t)(a - start) * item_bytes) >= 0)
