@@ -36,17 +36,18 @@ void ddad_adam_step(ddad_paramset *ps, const ddad_adam_cfg *cfg)
     const float bc2_sqrt = (float)sqrt(bc2);
     const float b1 = cfg->beta1, b2 = cfg->beta2, wd = cfg->weight_decay, eps = cfg->eps;
     const float omb1 = (float)(1.0 - (double)b1), omb2 = (float)(1.0 - (double)b2);
+    if (gscale != 1.0f) {
 #pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < n; i++) g[i] *= gscale;
+    }
+    /* branch-free so that it vectorises; wd * p is exactly 0 when wd is 0 */
+#pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) {
-        float gi = g[i];
-        if (gscale != 1.0f) {
-            gi *= gscale;
-            g[i] = gi;
-        }
-        if (wd != 0.0f) gi += wd * p[i];
-        m[i] = m[i] * b1 + omb1 * gi;
-        v[i] = v[i] * b2 + omb2 * gi * gi;
-        float denom = sqrtf(v[i]) / bc2_sqrt + eps;
-        p[i] -= step_size * (m[i] / denom);
+        float gi = g[i] + wd * p[i];
+        float mi = m[i] * b1 + omb1 * gi;
+        float vi = v[i] * b2 + omb2 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] -= step_size * (mi / (__builtin_sqrtf(vi) / bc2_sqrt + eps));
     }
 }
