@@ -95,7 +95,7 @@ MinJobAge=600
 InactiveLimit=0
 JobRequeue=1
 NodeName=$node NodeAddr=127.0.0.1 CPUs=8 RealMemory=1000 State=UNKNOWN
-PartitionName=debug Nodes=$node Default=YES MaxTime=60 State=UP
+PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
 EOF
 : >"$dir/etc/plugstack.conf"
 chmod 0644 "$dir/etc/slurm.conf" "$dir/etc/plugstack.conf"
