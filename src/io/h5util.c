@@ -1,0 +1,218 @@
+#include "io/h5util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int attr_write(hid_t obj, const char *name, hid_t type, const void *v, ddad_error *err)
+{
+    hid_t sp = H5Screate(H5S_SCALAR);
+    if (sp < 0) return ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot create a dataspace for attribute %s", name);
+    if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
+    hid_t a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = a >= 0 ? H5Awrite(a, type, v) : -1;
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(sp);
+    return rc < 0 ? ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot write attribute %s", name) : 0;
+}
+
+int ddad_h5_attr_str(hid_t obj, const char *name, const char *value, ddad_error *err)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, strlen(value) + 1);
+    H5Tset_strpad(t, H5T_STR_NULLTERM);
+    int rc = attr_write(obj, name, t, value, err);
+    H5Tclose(t);
+    return rc;
+}
+
+int ddad_h5_attr_i64(hid_t obj, const char *name, int64_t value, ddad_error *err)
+{
+    return attr_write(obj, name, H5T_NATIVE_INT64, &value, err);
+}
+
+int ddad_h5_attr_f64(hid_t obj, const char *name, double value, ddad_error *err)
+{
+    return attr_write(obj, name, H5T_NATIVE_DOUBLE, &value, err);
+}
+
+int ddad_h5_read_attr_str(hid_t obj, const char *name, char *buf, size_t n, ddad_error *err)
+{
+    if (H5Aexists(obj, name) <= 0) return ddad_error_set(err, DDAD_EXIT_USAGE, "attribute '%s' is missing", name);
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0) return ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot open attribute %s", name);
+    hid_t ft = H5Aget_type(a);
+    int rc = -1;
+    if (ft >= 0 && H5Tget_class(ft) == H5T_STRING) {
+        if (H5Tis_variable_str(ft) > 0) {
+            char *s = NULL;
+            hid_t mt = H5Tcopy(H5T_C_S1);
+            H5Tset_size(mt, H5T_VARIABLE);
+            if (H5Aread(a, mt, &s) >= 0 && s) {
+                snprintf(buf, n, "%s", s);
+                H5free_memory(s);
+                rc = 0;
+            }
+            H5Tclose(mt);
+        } else {
+            size_t sz = H5Tget_size(ft);
+            char tmp[8192];
+            if (sz < sizeof tmp) {
+                hid_t mt = H5Tcopy(H5T_C_S1);
+                H5Tset_size(mt, sz);
+                if (H5Aread(a, mt, tmp) >= 0) {
+                    tmp[sz] = '\0';
+                    snprintf(buf, n, "%s", tmp);
+                    rc = 0;
+                }
+                H5Tclose(mt);
+            }
+        }
+    }
+    if (ft >= 0) H5Tclose(ft);
+    H5Aclose(a);
+    return rc < 0 ? ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot read string attribute %s", name) : 0;
+}
+
+static int attr_read(hid_t obj, const char *name, hid_t type, void *v, ddad_error *err)
+{
+    if (H5Aexists(obj, name) <= 0) return ddad_error_set(err, DDAD_EXIT_USAGE, "attribute '%s' is missing", name);
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    herr_t rc = a >= 0 ? H5Aread(a, type, v) : -1;
+    if (a >= 0) H5Aclose(a);
+    return rc < 0 ? ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot read attribute %s", name) : 0;
+}
+
+int ddad_h5_read_attr_i64(hid_t obj, const char *name, int64_t *value, ddad_error *err)
+{
+    return attr_read(obj, name, H5T_NATIVE_INT64, value, err);
+}
+
+int ddad_h5_read_attr_f64(hid_t obj, const char *name, double *value, ddad_error *err)
+{
+    return attr_read(obj, name, H5T_NATIVE_DOUBLE, value, err);
+}
+
+int ddad_h5_write(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims, const void *data,
+                  ddad_error *err)
+{
+    hid_t sp = H5Screate_simple(rank, dims, NULL);
+    if (sp < 0) return ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot create the dataspace of %s", name);
+    hid_t d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    size_t n = 1;
+    for (int i = 0; i < rank; i++) n *= dims[i];
+    herr_t rc = d >= 0 ? (n ? H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : 0) : -1;
+    if (d >= 0) H5Dclose(d);
+    H5Sclose(sp);
+    return rc < 0 ? ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot write dataset %s", name) : 0;
+}
+
+int ddad_h5_read(hid_t loc, const char *name, hid_t type, size_t n, void *data, ddad_error *err)
+{
+    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0)
+        return ddad_error_set(err, DDAD_EXIT_USAGE, "dataset '%s' is missing", name);
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (d < 0) return ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot open dataset %s", name);
+    hid_t sp = H5Dget_space(d);
+    hssize_t have = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+    if (sp >= 0) H5Sclose(sp);
+    herr_t rc = -1;
+    if (have == (hssize_t)n) rc = n ? H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : 0;
+    H5Dclose(d);
+    if (have != (hssize_t)n)
+        return ddad_error_set(err, DDAD_EXIT_USAGE, "dataset '%s' has %lld elements, expected %zu", name,
+                              (long long)have, n);
+    return rc < 0 ? ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot read dataset %s", name) : 0;
+}
+
+int ddad_h5_read_rows(hid_t loc, const char *name, hid_t type, int64_t start, int64_t count, void *data,
+                      ddad_error *err)
+{
+    if (count == 0) return 0;
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (d < 0) return ddad_error_set(err, DDAD_EXIT_USAGE, "dataset '%s' is missing or unreadable", name);
+    hid_t fs = H5Dget_space(d);
+    int rank = fs >= 0 ? H5Sget_simple_extent_ndims(fs) : -1;
+    herr_t rc = -1;
+    if (rank >= 1 && rank <= 4) {
+        hsize_t dims[4], off[4] = {0}, cnt[4];
+        H5Sget_simple_extent_dims(fs, dims, NULL);
+        for (int i = 0; i < rank; i++) cnt[i] = dims[i];
+        off[0] = (hsize_t)start;
+        cnt[0] = (hsize_t)count;
+        if ((hsize_t)(start + count) <= dims[0] &&
+            H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0) {
+            hid_t ms = H5Screate_simple(rank, cnt, NULL);
+            rc = H5Dread(d, type, ms, fs, H5P_DEFAULT, data);
+            H5Sclose(ms);
+        }
+    }
+    if (fs >= 0) H5Sclose(fs);
+    H5Dclose(d);
+    return rc < 0 ? ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot read rows %lld..%lld of %s", (long long)start,
+                                   (long long)(start + count), name)
+                  : 0;
+}
+
+int64_t ddad_h5_rows(hid_t loc, const char *name)
+{
+    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) return -1;
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (d < 0) return -1;
+    hid_t fs = H5Dget_space(d);
+    hsize_t dims[8] = {0};
+    int rank = fs >= 0 ? H5Sget_simple_extent_ndims(fs) : -1;
+    if (rank >= 1 && rank <= 8) H5Sget_simple_extent_dims(fs, dims, NULL);
+    if (fs >= 0) H5Sclose(fs);
+    H5Dclose(d);
+    return rank >= 1 ? (int64_t)dims[0] : -1;
+}
+
+int ddad_h5_write_strings(hid_t loc, const char *name, const char *strings, size_t count, size_t slot,
+                          ddad_error *err)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, slot);
+    H5Tset_strpad(t, H5T_STR_NULLTERM);
+    hsize_t dims[1] = {count};
+    int rc = ddad_h5_write(loc, name, t, 1, dims, strings, err);
+    H5Tclose(t);
+    return rc;
+}
+
+int ddad_h5_read_strings(hid_t loc, const char *name, char *strings, size_t count, size_t slot, ddad_error *err)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, slot);
+    H5Tset_strpad(t, H5T_STR_NULLTERM);
+    int rc = ddad_h5_read(loc, name, t, count, strings, err);
+    H5Tclose(t);
+    return rc;
+}
+
+int ddad_h5_write_text(hid_t loc, const char *name, const char *text, ddad_error *err)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t d = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = d >= 0 ? H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) : -1;
+    if (d >= 0) H5Dclose(d);
+    H5Sclose(sp);
+    H5Tclose(t);
+    return rc < 0 ? ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot write text %s", name) : 0;
+}
+
+hid_t ddad_h5_group(hid_t loc, const char *path, ddad_error *err)
+{
+    if (H5Lexists(loc, path, H5P_DEFAULT) > 0) {
+        hid_t g = H5Gopen2(loc, path, H5P_DEFAULT);
+        if (g < 0) ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot open group %s", path);
+        return g;
+    }
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t g = H5Gcreate2(loc, path, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    H5Pclose(lcpl);
+    if (g < 0) ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot create group %s", path);
+    return g;
+}

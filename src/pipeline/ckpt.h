@@ -1,0 +1,41 @@
+/* Training checkpoints of one network (an ensemble member or the refiner):
+ *   attributes  kind, key (the configuration it belongs to), epoch (completed epochs),
+ *               batch (next batch of the current epoch), loss_partial (sum of this
+ *               epoch's step losses so far)
+ *   /net        ddad_paramset_save(with_optimizer = 1): parameters, BatchNorm statistics,
+ *               Adam moments and step
+ *   /loss       mean loss of every completed epoch
+ * The data order and every random draw are functions of (seed, member, epoch, position),
+ * so (epoch, batch) is the whole data-order and RNG state. */
+#ifndef DDAD_PIPELINE_CKPT_H
+#define DDAD_PIPELINE_CKPT_H
+
+#include <stdint.h>
+
+#include "core/error.h"
+#include "model/paramset.h"
+
+typedef struct {
+    int64_t epoch;         /* completed epochs */
+    int64_t batch;         /* next batch within epoch `epoch` (0 at an epoch boundary) */
+    double loss_partial;   /* sum of the step losses of the batches done in this epoch */
+    double *loss;          /* mean loss per completed epoch; capacity cap */
+    int64_t cap;
+} ddad_train_state;
+
+void ddad_train_state_init(ddad_train_state *st, int64_t epochs);
+void ddad_train_state_free(ddad_train_state *st);
+
+/* Writes path (temp name + rename). */
+int ddad_ckpt_save(const char *path, const char *kind, const char *key, const ddad_paramset *ps,
+                   const ddad_train_state *st, ddad_error *err);
+/* Loads path into ps (with the optimizer when with_optimizer) and st (may be NULL).
+ * A checkpoint written for another configuration is refused (usage error naming what
+ * differs). */
+int ddad_ckpt_load(const char *path, const char *key, ddad_paramset *ps, int with_optimizer, ddad_train_state *st,
+                   ddad_error *err);
+
+/* Describes the first difference between two "k=v k=v" keys into buf. */
+void ddad_key_diff(const char *want, const char *have, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,163 @@
+#include "pipeline/run.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/util.h"
+
+static const char *STAGES[DDAD_N_STAGES] = {"members", "score", "refine", "eval"};
+static const char *PHASES[DDAD_N_PHASES] = {"train", "reduce", "refine", "eval", "io"};
+
+const char *ddad_stage_name(int stage) { return STAGES[stage]; }
+const char *ddad_phase_name(int phase) { return PHASES[phase]; }
+
+void ddad_error_prefix(ddad_error *e, const char *prefix)
+{
+    size_t cap = sizeof e->msg, pl = strlen(prefix), ml = strlen(e->msg);
+    if (pl >= cap) pl = cap - 1;
+    if (pl + ml >= cap) ml = cap - 1 - pl;
+    memmove(e->msg + pl, e->msg, ml);
+    memcpy(e->msg, prefix, pl);
+    e->msg[pl + ml] = '\0';
+}
+
+static void marker_path(const ddad_run *run, int stage, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/%s.done", run->ckpt_dir, STAGES[stage]);
+}
+
+int ddad_stage_done(const ddad_run *run, int stage)
+{
+    char p[DDAD_PATH_MAX + 64];
+    marker_path(run, stage, p, sizeof p);
+    return ddad_file_exists(p);
+}
+
+void ddad_stage_mark_done(ddad_run *run, int stage)
+{
+    const ddad_dist *d = &run->dist;
+    double *all = d->rank == 0 ? ddad_malloc(sizeof(double) * DDAD_N_PHASES * (size_t)d->size, "timings") : NULL;
+    if (d->size > 1)
+        DDAD_CHECK_MPI(MPI_Gather(run->phase_time, DDAD_N_PHASES, MPI_DOUBLE, all, DDAD_N_PHASES, MPI_DOUBLE, 0, d->world));
+    else
+        memcpy(all, run->phase_time, sizeof run->phase_time);
+    if (d->rank == 0) {
+        char p[DDAD_PATH_MAX + 64], tmp[DDAD_PATH_MAX + 128];
+        marker_path(run, stage, p, sizeof p);
+        ddad_tmp_path(p, tmp, sizeof tmp);
+        FILE *f = fopen(tmp, "w");
+        if (!f) ddad_fatal(DDAD_EXIT_RUNTIME, "cannot write %s: %s", tmp, strerror(errno));
+        fprintf(f, "stage %s\nranks %d\n", STAGES[stage], d->size);
+        for (int r = 0; r < d->size; r++) {
+            for (int ph = 0; ph < DDAD_N_PHASES; ph++) fprintf(f, "%s%.6f", ph ? " " : "", all[r * DDAD_N_PHASES + ph]);
+            fputc('\n', f);
+        }
+        if (fclose(f) != 0 || ddad_commit_file(tmp, p) != 0)
+            ddad_fatal(DDAD_EXIT_RUNTIME, "cannot write %s: %s", p, strerror(errno));
+    }
+    free(all);
+    memset(run->phase_time, 0, sizeof run->phase_time);
+    ddad_dist_barrier(d);
+}
+
+void ddad_stage_clear_from(const ddad_run *run, int stage)
+{
+    if (run->dist.rank != 0) return;
+    for (int s = stage; s < DDAD_N_STAGES; s++) {
+        char p[DDAD_PATH_MAX + 64];
+        marker_path(run, s, p, sizeof p);
+        if (unlink(p) != 0 && errno != ENOENT) ddad_fatal(DDAD_EXIT_RUNTIME, "cannot remove %s: %s", p, strerror(errno));
+    }
+}
+
+int ddad_stage_read_times(const ddad_run *run, int stage, double **times)
+{
+    char p[DDAD_PATH_MAX + 64], name[32];
+    marker_path(run, stage, p, sizeof p);
+    *times = NULL;
+    FILE *f = fopen(p, "r");
+    if (!f) return 0;
+    int n = 0;
+    if (fscanf(f, "stage %31s ranks %d", name, &n) != 2 || n < 1 || n > 1 << 20) {
+        fclose(f);
+        return 0;
+    }
+    double *t = ddad_calloc((size_t)n * DDAD_N_PHASES, sizeof(double), "timings");
+    for (int i = 0; i < n * DDAD_N_PHASES; i++)
+        if (fscanf(f, "%lf", &t[i]) != 1) break;
+    fclose(f);
+    *times = t;
+    return n;
+}
+
+void ddad_member_ckpt_path(const ddad_run *run, int member, char *buf, size_t n)
+{
+    char name[32];
+    ddad_member_name(run->cfg.members, member, name, sizeof name);
+    snprintf(buf, n, "%s/%s.h5", run->ckpt_dir, name);
+}
+
+void ddad_refine_ckpt_path(const ddad_run *run, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/refine.h5", run->ckpt_dir);
+}
+
+void ddad_score_path(const ddad_run *run, char *buf, size_t n) { snprintf(buf, n, "%s/score.h5", run->ckpt_dir); }
+
+ddad_dataset *ddad_run_open_dataset(const ddad_run *run)
+{
+    ddad_error err = {0};
+    ddad_dataset *ds = ddad_dataset_open(run->cfg.file, MPI_COMM_NULL, &err);
+    if (!ds) {
+        char prefix[DDAD_PATH_MAX + 64];
+        snprintf(prefix, sizeof prefix, "cannot read the dataset %s: ", run->cfg.file);
+        ddad_error_prefix(&err, prefix);
+        ddad_fatal_error(&err);
+    }
+    return ds;
+}
+
+/* ---- preemption ---- */
+
+static volatile sig_atomic_t g_preempt = 0;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_preempt = 1;
+}
+
+void ddad_preempt_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int ddad_preempt_local(void) { return g_preempt != 0; }
+
+int ddad_preempt_agreed(const ddad_run *run) { return ddad_dist_agree_max(&run->dist, g_preempt != 0); }
+
+void ddad_preempt_exit(const ddad_run *run, const char *where)
+{
+    ddad_dist_barrier(&run->dist);
+    if (run->dist.rank == 0) {
+        fprintf(stderr,
+                "ddad: preempted during %s: a consistent checkpoint is in %s; rerun with --resume to continue "
+                "(exit status %d = preempted, resumable)\n",
+                where, run->ckpt_dir, DDAD_EXIT_PREEMPTED);
+        fflush(stderr);
+    }
+    fflush(stdout);
+    MPI_Finalize();
+    exit(DDAD_EXIT_PREEMPTED);
+}

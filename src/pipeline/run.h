@@ -1,0 +1,73 @@
+/* The DDAD job: its state across stages and the stages themselves.
+ *
+ * Stages run in order: members -> score -> refine -> eval. Each leaves its products under
+ * OUT/checkpoints/ and a marker OUT/checkpoints/<stage>.done, so a later stage can start
+ * from the run directory of an earlier run, and --resume skips finished stages. */
+#ifndef DDAD_PIPELINE_RUN_H
+#define DDAD_PIPELINE_RUN_H
+
+#include <stdint.h>
+
+#include "data/dataset.h"
+#include "dist/dist.h"
+#include "io/config.h"
+
+enum { DDAD_STAGE_MEMBERS, DDAD_STAGE_SCORE, DDAD_STAGE_REFINE, DDAD_STAGE_EVAL, DDAD_N_STAGES };
+enum { DDAD_PHASE_TRAIN, DDAD_PHASE_REDUCE, DDAD_PHASE_REFINE, DDAD_PHASE_EVAL, DDAD_PHASE_IO, DDAD_N_PHASES };
+
+/* Exit status of a run stopped by SIGUSR1/SIGTERM after writing a consistent checkpoint. */
+#define DDAD_EXIT_PREEMPTED 3
+
+#define DDAD_KEY_MAX 1024
+
+typedef struct {
+    ddad_config cfg;
+    ddad_dist dist;
+    char out_dir[DDAD_PATH_MAX];
+    char ckpt_dir[DDAD_PATH_MAX + 32];
+    int resume;
+    int quiet;
+    int64_t refine_steps;              /* > 0: stop the refiner after this many steps (tests) */
+    ddad_dataset_info data;            /* of Data.file */
+    /* What a checkpoint must agree with (a readable "key=value ..." line). */
+    char members_key[DDAD_KEY_MAX];
+    char refine_key[2 * DDAD_KEY_MAX];
+    double phase_time[DDAD_N_PHASES];  /* this rank, this stage */
+} ddad_run;
+
+/* Puts prefix in front of e->msg (truncating the end when it does not fit). */
+void ddad_error_prefix(ddad_error *e, const char *prefix);
+
+const char *ddad_stage_name(int stage);
+const char *ddad_phase_name(int phase);
+
+/* The stages. Each is collective over all ranks. */
+void ddad_stage_members(ddad_run *run);
+void ddad_stage_score(ddad_run *run);
+/* Returns 1 when stopped early by refine_steps (no marker written), else 0. */
+int ddad_stage_refine(ddad_run *run);
+void ddad_stage_eval(ddad_run *run);
+
+/* Markers: OUT/checkpoints/<stage>.done (rank 0 writes, with every rank's phase times). */
+int ddad_stage_done(const ddad_run *run, int stage);
+void ddad_stage_mark_done(ddad_run *run, int stage);
+void ddad_stage_clear_from(const ddad_run *run, int stage);   /* removes markers of stage.. */
+/* Reads the per-rank phase times a marker holds: returns the number of ranks (0 if none);
+ * times gets n x DDAD_N_PHASES doubles (malloc'd). */
+int ddad_stage_read_times(const ddad_run *run, int stage, double **times);
+
+/* Paths under OUT/checkpoints. */
+void ddad_member_ckpt_path(const ddad_run *run, int member, char *buf, size_t n);
+void ddad_refine_ckpt_path(const ddad_run *run, char *buf, size_t n);
+void ddad_score_path(const ddad_run *run, char *buf, size_t n);
+
+/* Opens Data.file for this rank (independent reads). Ends the job on failure. */
+ddad_dataset *ddad_run_open_dataset(const ddad_run *run);
+
+/* Preemption: SIGUSR1/SIGTERM set a flag; ddad_preempt_agreed() is collective. */
+void ddad_preempt_install(void);
+int ddad_preempt_local(void);
+int ddad_preempt_agreed(const ddad_run *run);
+_Noreturn void ddad_preempt_exit(const ddad_run *run, const char *where);
+
+#endif

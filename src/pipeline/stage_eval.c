@@ -1,0 +1,269 @@
+/* Stage 4: the refiner's scores on the test set (data-parallel over test images), the
+ * metrics of every score, OUT/results.h5 and OUT/metrics.json. */
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "ddad_version.h"
+#include "eval/metrics.h"
+#include "io/h5util.h"
+#include "io/results.h"
+#include "model/refine.h"
+#include "pipeline/ckpt.h"
+#include "pipeline/maps.h"
+#include "pipeline/members_io.h"
+#include "pipeline/run.h"
+
+#define EVAL_CHUNK 32
+
+static hid_t open_score_file(const ddad_run *run)
+{
+    char path[DDAD_PATH_MAX + 64];
+    ddad_score_path(run, path, sizeof path);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) ddad_fatal(DDAD_EXIT_USAGE, "cannot read %s: run the score stage first (--stage score)", path);
+    return f;
+}
+
+static void check(int rc, const ddad_error *err, const char *what)
+{
+    if (rc) ddad_fatal(err->code ? err->code : DDAD_EXIT_RUNTIME, "%s: %s", what, err->msg);
+}
+
+/* The refiner's probability maps of test images [s0, s1) (this rank's share). */
+static void refine_scores(ddad_run *run, hid_t sf, int64_t s0, int64_t s1, float *scores, float *maps)
+{
+    const ddad_config *c = &run->cfg;
+    const int c_in = ddad_refine_in_channels(c), H = c->img_size;
+    size_t hw = (size_t)H * (size_t)H;
+    ddad_refine *r = ddad_refine_create(c_in, H, H, EVAL_CHUNK, 0);
+    if (!r) ddad_fatal(DDAD_EXIT_RUNTIME, "cannot create the refiner (out of memory?)");
+    char path[DDAD_PATH_MAX + 64];
+    ddad_refine_ckpt_path(run, path, sizeof path);
+    ddad_error err = {0};
+    ddad_train_state st;
+    ddad_train_state_init(&st, c->r_num_epoch);
+    check(ddad_ckpt_load(path, run->refine_key, ddad_refine_paramset(r), 0, &st, &err), &err, "loading the refiner");
+    ddad_train_state_free(&st);
+    float *inter = ddad_malloc_aligned(sizeof(float) * EVAL_CHUNK * hw, "A_inter");
+    float *intra = ddad_malloc_aligned(sizeof(float) * EVAL_CHUNK * hw, "A_intra");
+    float *in = ddad_malloc_aligned(sizeof(float) * EVAL_CHUNK * (size_t)c_in * hw, "refiner input");
+    float *prob = ddad_malloc_aligned(sizeof(float) * EVAL_CHUNK * hw, "refiner output");
+    for (int64_t s = s0; s < s1; s += EVAL_CHUNK) {
+        int nb = (int)(s1 - s < EVAL_CHUNK ? s1 - s : EVAL_CHUNK);
+        double t0 = ddad_now();
+        check(ddad_h5_read_rows(sf, "map_intra", H5T_NATIVE_FLOAT, s, nb, intra, &err), &err, "reading score.h5");
+        if (c_in == 2)
+            check(ddad_h5_read_rows(sf, "map_inter", H5T_NATIVE_FLOAT, s, nb, inter, &err), &err, "reading score.h5");
+        double t1 = ddad_now();
+        run->phase_time[DDAD_PHASE_IO] += t1 - t0;
+        for (int i = 0; i < nb; i++) {
+            float *dst = in + (size_t)i * (size_t)c_in * hw;
+            if (c_in == 2) {
+                memcpy(dst, inter + (size_t)i * hw, hw * sizeof(float));
+                dst += hw;
+            }
+            memcpy(dst, intra + (size_t)i * hw, hw * sizeof(float));
+        }
+        ddad_refine_infer(r, in, nb, prob);
+        for (int i = 0; i < nb; i++) scores[s - s0 + i] = ddad_map_mean(prob + (size_t)i * hw, hw);
+        if (maps) memcpy(maps + (size_t)(s - s0) * hw, prob, (size_t)nb * hw * sizeof(float));
+        run->phase_time[DDAD_PHASE_EVAL] += ddad_now() - t1;
+    }
+    free(inter);
+    free(intra);
+    free(in);
+    free(prob);
+    ddad_refine_free(r);
+}
+
+static void gather_rows(const ddad_dist *d, const float *local, int64_t nloc, size_t row, float *all, const int64_t *starts)
+{
+    if (d->size == 1) {
+        memcpy(all, local, (size_t)nloc * row * sizeof(float));
+        return;
+    }
+    int *counts = ddad_malloc(sizeof(int) * (size_t)d->size, "counts");
+    int *displs = ddad_malloc(sizeof(int) * (size_t)d->size, "displs");
+    for (int r = 0; r < d->size; r++) {
+        size_t cnt = (size_t)(starts[r + 1] - starts[r]) * row, dsp = (size_t)starts[r] * row;
+        if (cnt > (size_t)1 << 30 || dsp > (size_t)1 << 30)
+            ddad_fatal(DDAD_EXIT_RUNTIME, "the test maps are too large for one gather (save_maps with a huge test set)");
+        counts[r] = (int)cnt;
+        displs[r] = (int)dsp;
+    }
+    DDAD_CHECK_MPI(MPI_Gatherv(local, (int)((size_t)nloc * row), MPI_FLOAT, all, counts, displs, MPI_FLOAT, 0, d->world));
+    free(counts);
+    free(displs);
+}
+
+static void compute_metrics(ddad_score_entry *e, int64_t n, size_t hw, const int8_t *labels, const uint8_t *masks)
+{
+    e->auc = ddad_auroc(e->scores, labels, (size_t)n);
+    e->ap = ddad_average_precision(e->scores, labels, (size_t)n);
+    e->chi2 = ddad_chi2_histogram_distance(e->scores, labels, (size_t)n);
+    e->pixel_auroc = e->best_dice = NAN;
+    if (masks && e->maps) {
+        e->pixel_auroc = ddad_pixel_auroc(e->maps, masks, (size_t)n * hw);
+        e->best_dice = ddad_best_dice(e->maps, masks, (size_t)n * hw, NULL);
+    }
+}
+
+static void write_results(ddad_run *run, int64_t n, const char *names, const int8_t *labels, ddad_score_entry *e,
+                          int ne, const double *eval_times)
+{
+    const ddad_config *c = &run->cfg;
+    const ddad_dist *d = &run->dist;
+    char path[DDAD_PATH_MAX + 64], tmp[DDAD_PATH_MAX + 128], json[DDAD_PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/results.h5", run->out_dir);
+    snprintf(json, sizeof json, "%s/metrics.json", run->out_dir);
+    ddad_tmp_path(path, tmp, sizeof tmp);
+    ddad_error err = {0};
+    hid_t f = ddad_results_create(tmp, &err);
+    if (f < 0) ddad_fatal_error(&err);
+
+    char *yaml = ddad_malloc(1 << 16, "config text");
+    ddad_config_to_yaml(c, yaml, 1 << 16);
+    char devices[128];
+    snprintf(devices, sizeof devices, "cpu: %d rank(s) x %d thread(s)", d->size, d->threads);
+    check(ddad_results_write_run(f, yaml, DDAD_GIT_REV, d->size, devices, &err), &err, "writing results");
+    free(yaml);
+
+    const char *phases = "train,reduce,refine,eval,io";
+    for (int s = 0; s < DDAD_STAGE_EVAL; s++) {
+        double *t = NULL;
+        int nr = ddad_stage_read_times(run, s, &t);
+        if (nr > 0) check(ddad_results_write_timings(f, ddad_stage_name(s), t, nr, DDAD_N_PHASES, phases, &err), &err,
+                          "writing timings");
+        free(t);
+    }
+    check(ddad_results_write_timings(f, "eval", eval_times, d->size, DDAD_N_PHASES, phases, &err), &err,
+          "writing timings");
+
+    for (int m = 0; m < d->n_members; m++) {
+        ddad_ae *ae = ddad_member_load_eval(run, m, 1);
+        char name[32], grp[64], cpath[DDAD_PATH_MAX + 64];
+        ddad_member_name(d->K, m, name, sizeof name);
+        ddad_member_ckpt_path(run, m, cpath, sizeof cpath);
+        ddad_train_state st;
+        ddad_train_state_init(&st, c->num_epoch);
+        check(ddad_ckpt_load(cpath, run->members_key, ddad_ae_paramset(ae), 0, &st, &err), &err, "loading a member");
+        snprintf(grp, sizeof grp, "members/%s", name);
+        check(ddad_results_write_network(f, grp, ddad_ae_paramset(ae), grp, st.loss, st.epoch, &err), &err,
+              "writing a member");
+        ddad_train_state_free(&st);
+        ddad_ae_free(ae);
+    }
+    {
+        ddad_refine *r = ddad_refine_create(ddad_refine_in_channels(c), c->img_size, c->img_size, 1, 0);
+        char cpath[DDAD_PATH_MAX + 64];
+        ddad_refine_ckpt_path(run, cpath, sizeof cpath);
+        ddad_train_state st;
+        ddad_train_state_init(&st, c->r_num_epoch);
+        check(ddad_ckpt_load(cpath, run->refine_key, ddad_refine_paramset(r), 0, &st, &err), &err, "loading the refiner");
+        check(ddad_results_write_network(f, "refiner", ddad_refine_paramset(r), "refiner", st.loss, st.epoch, &err), &err,
+              "writing the refiner");
+        ddad_train_state_free(&st);
+        ddad_refine_free(r);
+    }
+    check(ddad_results_write_scores(f, n, c->img_size, names, DDAD_NAME_MAX, labels, e, ne, c->save_maps, &err), &err,
+          "writing scores");
+    check(ddad_results_write_metrics(f, e, ne, &err), &err, "writing metrics");
+    if (H5Fclose(f) < 0) ddad_fatal(DDAD_EXIT_RUNTIME, "closing %s failed", tmp);
+    if (ddad_commit_file(tmp, path) != 0) ddad_fatal(DDAD_EXIT_RUNTIME, "cannot rename %s to %s", tmp, path);
+    check(ddad_results_write_json(json, e, ne, &err), &err, "writing metrics.json");
+    log_info("eval: wrote %s and %s", path, json);
+}
+
+void ddad_stage_eval(ddad_run *run)
+{
+    const ddad_config *c = &run->cfg;
+    ddad_dist *d = &run->dist;
+    size_t hw = (size_t)c->img_size * (size_t)c->img_size;
+    hid_t sf = open_score_file(run);
+    int64_t n = ddad_h5_rows(sf, "labels");
+    if (n < 1) ddad_fatal(DDAD_EXIT_USAGE, "the score file has no test images: rerun the score stage");
+
+    /* Masks (pixel metrics) when the dataset has them. */
+    uint8_t *masks = NULL;
+    if (d->rank == 0) {
+        ddad_dataset *ds = ddad_run_open_dataset(run);
+        if (ddad_dataset_get_info(ds)->has_masks) {
+            ddad_error err = {0};
+            masks = ddad_malloc((size_t)n * hw, "test masks");
+            check(ddad_dataset_read_masks(ds, 0, n, masks, &err), &err, "reading the test masks");
+        }
+        ddad_dataset_close(ds);
+    }
+    int need_maps = c->save_maps;
+    if (d->rank == 0) need_maps |= masks != NULL;
+    ddad_dist_bcast(d, &need_maps, sizeof need_maps, 0);
+
+    int64_t *starts = ddad_malloc(sizeof(int64_t) * (size_t)(d->size + 1), "slices");
+    for (int r = 0; r <= d->size; r++) starts[r] = n * r / d->size;
+    int64_t s0 = starts[d->rank], s1 = starts[d->rank + 1];
+    float *loc_scores = ddad_malloc(sizeof(float) * (size_t)(s1 - s0 + 1), "refiner scores");
+    float *loc_maps = need_maps ? ddad_malloc_aligned(sizeof(float) * (size_t)(s1 - s0 + 1) * hw, "refiner maps") : NULL;
+    refine_scores(run, sf, s0, s1, loc_scores, loc_maps);
+
+    ddad_score_entry e[4];
+    memset(e, 0, sizeof e);
+    static const char *BASE[3] = {"rec", "intra", "inter"};
+    for (int k = 0; k < 3; k++) snprintf(e[k].name, sizeof e[k].name, "%s", BASE[k]);
+    snprintf(e[3].name, sizeof e[3].name, "%s", ddad_refine_in_channels(c) == 2 ? "r_dual" : "r_intra");
+    if (d->rank == 0) {
+        e[3].scores = ddad_malloc(sizeof(float) * (size_t)n, "refiner scores");
+        if (need_maps) e[3].maps = ddad_malloc_aligned(sizeof(float) * (size_t)n * hw, "refiner maps");
+    }
+    double t0 = ddad_now();
+    gather_rows(d, loc_scores, s1 - s0, 1, e[3].scores, starts);
+    if (need_maps) gather_rows(d, loc_maps, s1 - s0, hw, e[3].maps, starts);
+    run->phase_time[DDAD_PHASE_EVAL] += ddad_now() - t0;
+
+    /* Everyone's eval-stage times, for the results file. */
+    double *times = d->rank == 0 ? ddad_malloc(sizeof(double) * DDAD_N_PHASES * (size_t)d->size, "timings") : NULL;
+    if (d->size > 1)
+        DDAD_CHECK_MPI(MPI_Gather(run->phase_time, DDAD_N_PHASES, MPI_DOUBLE, times, DDAD_N_PHASES, MPI_DOUBLE, 0, d->world));
+    else
+        memcpy(times, run->phase_time, sizeof run->phase_time);
+
+    if (d->rank == 0) {
+        ddad_error err = {0};
+        char *names = ddad_calloc((size_t)n, DDAD_NAME_MAX, "test names");
+        int8_t *labels = ddad_malloc((size_t)n, "labels");
+        check(ddad_h5_read_strings(sf, "names", names, (size_t)n, DDAD_NAME_MAX, &err), &err, "reading score.h5");
+        check(ddad_h5_read(sf, "labels", H5T_NATIVE_INT8, (size_t)n, labels, &err), &err, "reading score.h5");
+        for (int k = 0; k < 3; k++) {
+            e[k].scores = ddad_malloc(sizeof(float) * (size_t)n, "scores");
+            check(ddad_h5_read(sf, BASE[k], H5T_NATIVE_FLOAT, (size_t)n, e[k].scores, &err), &err, "reading score.h5");
+            if (need_maps) {
+                char nm[32];
+                snprintf(nm, sizeof nm, "map_%s", BASE[k]);
+                e[k].maps = ddad_malloc_aligned(sizeof(float) * (size_t)n * hw, "maps");
+                check(ddad_h5_read(sf, nm, H5T_NATIVE_FLOAT, (size_t)n * hw, e[k].maps, &err), &err, "reading score.h5");
+            }
+        }
+        double t1 = ddad_now();
+        for (int k = 0; k < 4; k++) compute_metrics(&e[k], n, hw, labels, masks);
+        times[DDAD_PHASE_EVAL] += ddad_now() - t1;
+        write_results(run, n, names, labels, e, 4, times);
+        if (!run->quiet) ddad_results_print_table(e, 4, stdout);
+        free(names);
+        free(labels);
+    }
+    H5Fclose(sf);
+    for (int k = 0; k < 4; k++) {
+        free(e[k].scores);
+        free(e[k].maps);
+    }
+    free(times);
+    free(starts);
+    free(loc_scores);
+    free(loc_maps);
+    free(masks);
+    ddad_stage_mark_done(run, DDAD_STAGE_EVAL);
+}

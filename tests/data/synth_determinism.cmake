@@ -1,0 +1,20 @@
+# synth determinism: the same seed gives identical contents, another seed different ones,
+# and sharding does not change the contents.
+# Usage: cmake -DEXE=ddad -DCMP=test_dataset -DDIR=work_dir -P synth_determinism.cmake
+file(REMOVE_RECURSE ${DIR})
+file(MAKE_DIRECTORY ${DIR})
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
+  endif()
+  message(STATUS "${out}")
+endfunction()
+run(${EXE} synth --preset ci --seed 7 --out ${DIR}/a.h5)
+run(${EXE} synth --preset ci --seed 7 --out ${DIR}/b.h5)
+run(${EXE} synth --preset ci --seed 7 --shards 3 --out ${DIR}/c.h5)
+run(${EXE} synth --preset ci --seed 8 --out ${DIR}/d.h5)
+run(${CMP} compare ${DIR}/a.h5 ${DIR}/b.h5 same)
+run(${CMP} compare ${DIR}/a.h5 ${DIR}/c.h5 same)
+run(${CMP} compare ${DIR}/a.h5 ${DIR}/d.h5 diff)
+file(REMOVE_RECURSE ${DIR})
