@@ -14,3 +14,11 @@ add_test(NAME data.roundtrip_mpi
                  $<TARGET_FILE:test_dataset> roundtrip ${DDAD_DATA_TEST_DIR}/roundtrip_mpi mpi)
 set_tests_properties(data.roundtrip_mpi PROPERTIES LABELS "mpi;unit"
                      ENVIRONMENT "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1")
+
+# prepare vs Pillow (python3-pil, python3-h5py): downscaling to 64 and up/down to 256.
+foreach(size 64 256)
+  add_test(NAME data.prepare_vs_pillow_${size}
+           COMMAND ${DDAD_PYTHON} -W ignore ${CMAKE_CURRENT_LIST_DIR}/test_prepare_pillow.py ${DDAD_EXE}
+                   ${DDAD_DATA_TEST_DIR}/pillow_${size} ${size})
+  set_tests_properties(data.prepare_vs_pillow_${size} PROPERTIES LABELS python)
+endforeach()
