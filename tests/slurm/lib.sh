@@ -68,3 +68,38 @@ wait_for() {
 
 # show_file FILE: prints a log into the test output (for failures).
 show_file() { [ -f "$1" ] && { echo "---- $1"; cat "$1"; echo "----"; } || echo "---- $1: missing"; }
+
+# ---- ddad runs ----
+[ -n "${DDAD:-}" ] && [ -x "$DDAD" ] || fail "the ddad executable '${DDAD:-}' is missing; build first"
+export DDAD
+# The configuration the Slurm tests run: the CI config on a dataset shared by the tests.
+DDAD_TEST_CONFIG="$DDAD_ROOT/configs/ci.yaml"
+ci_data="$(dirname "${DDAD_TEST_WORK:-$PWD/x}")/ci.h5"
+
+# ensure_ci_data: makes the CI dataset once for all Slurm tests.
+ensure_ci_data() {
+  [ -f "$ci_data" ] && return 0
+  mkdir -p "$(dirname "$ci_data")"
+  "$DDAD" synth --preset ci --out "$ci_data.tmp.h5" >/dev/null || fail "ddad synth --preset ci failed"
+  mv "$ci_data.tmp.h5" "$ci_data"
+}
+
+# run_dir_of NAME: where a test's run goes (absolute).
+run_dir_of() { echo "$DDAD_TEST_WORK/$1"; }
+
+# submit_ddad RUN_DIR [sbatch options --] [ddad args]: sbatch slurm/ddad.sbatch on the CI
+# config with the shared data and RUN_DIR as Exp.out_dir; prints the job id.
+submit_ddad() {
+  local dir="$1"; shift
+  local opts=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  submit "${opts[@]}" "$DDAD_ROOT/slurm/ddad.sbatch" "$DDAD_TEST_CONFIG" \
+    --set "Data.file=$ci_data" --set "Exp.out_dir=$dir" "$@"
+}
+
+# same_results RUN_A RUN_B: fails unless the two runs' results are bit-identical.
+same_results() {
+  "${DDAD_PYTHON:-/usr/bin/python3}" "$DDAD_ROOT/tests/slurm/compare_results.py" "$1" "$2" ||
+    fail "results of $2 differ from $1"
+}

@@ -30,3 +30,13 @@ function(ddad_slurm_test name script)
 endfunction()
 
 ddad_slurm_test(harness test_harness.sh ARGS $<TARGET_FILE:slurm_mpi_hello> TIMEOUT 90)
+
+# The project's own slurm/ scripts on configs/ci.yaml. slurm.job's run is the unpreempted
+# reference that slurm.preempt and slurm.chain compare against bit for bit.
+ddad_slurm_test(job test_job.sh TIMEOUT 150)
+ddad_slurm_test(preempt test_preempt.sh TIMEOUT 200)
+ddad_slurm_test(bad_config test_bad_config.sh TIMEOUT 150)
+ddad_slurm_test(chain test_chain.sh TIMEOUT 240)
+ddad_slurm_test(scaling test_scaling.sh TIMEOUT 180)
+set_tests_properties(slurm.job PROPERTIES FIXTURES_SETUP ddad_slurm_reference)
+set_tests_properties(slurm.preempt slurm.chain PROPERTIES FIXTURES_REQUIRED "ddad_slurm;ddad_slurm_reference")
