@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "io/config_keys.h"
+#include "io/config_scalar.h"
 #include "io/config_tree.h"
 
 #define MAX_KEYS 64
@@ -119,9 +120,7 @@ static int read_file(const char *path, char **text, size_t *len, ddad_error *err
 
 static int is_null_node(const ddad_ynode *n)
 {
-    return n->kind == DDAD_YNODE_SCALAR && n->plain &&
-           (!strcmp(n->text, "") || !strcmp(n->text, "~") || !strcmp(n->text, "null") || !strcmp(n->text, "Null") ||
-            !strcmp(n->text, "NULL"));
+    return n->kind == DDAD_YNODE_SCALAR && n->plain && ddad_scalar_is_null(n->text);
 }
 
 static int apply_file(load_ctx *L, const ddad_ynode *root, ddad_config *c, ddad_error *err)

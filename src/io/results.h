@@ -6,7 +6,7 @@
  *   /members/ndm_<k>, udm_<k> and /refiner: what ddad_paramset_save writes
  *   /losses/members/<name>, /losses/refiner: mean loss per epoch
  *   /scores/test/{names, labels, rec, intra, inter, r_dual | r_intra}
- *   /maps/test/<score>       [n x H x W] when Output.save_maps
+ *   /maps/test/<score>       [n x H x W] when Output.save_maps, with /images/test (uint8)
  *   /metrics/<score>         attributes auc, ap, chi2 (+ pixel_auroc, best_dice) */
 #ifndef DDAD_IO_RESULTS_H
 #define DDAD_IO_RESULTS_H

@@ -147,6 +147,14 @@ int ddad_preempt_local(void) { return g_preempt != 0; }
 
 int ddad_preempt_agreed(const ddad_run *run) { return ddad_dist_agree_max(&run->dist, g_preempt != 0); }
 
+void ddad_preempt_test_hook(const ddad_run *run, const char *where, long count)
+{
+    const char *at = getenv("DDAD_TEST_SIGNAL_AT");
+    if (!at || run->dist.rank != 0) return;
+    size_t n = strlen(where);
+    if (strncmp(at, where, n) == 0 && at[n] == ':' && atol(at + n + 1) == count) raise(SIGUSR1);
+}
+
 void ddad_preempt_exit(const ddad_run *run, const char *where)
 {
     ddad_dist_barrier(&run->dist);

@@ -113,8 +113,8 @@ static void compute_metrics(ddad_score_entry *e, int64_t n, size_t hw, const int
     }
 }
 
-static void write_results(ddad_run *run, int64_t n, const char *names, const int8_t *labels, ddad_score_entry *e,
-                          int ne, const double *eval_times)
+static void write_results(ddad_run *run, int64_t n, const char *names, const int8_t *labels, const uint8_t *images,
+                          ddad_score_entry *e, int ne, const double *eval_times)
 {
     const ddad_config *c = &run->cfg;
     const ddad_dist *d = &run->dist;
@@ -172,6 +172,12 @@ static void write_results(ddad_run *run, int64_t n, const char *names, const int
     }
     check(ddad_results_write_scores(f, n, c->img_size, names, DDAD_NAME_MAX, labels, e, ne, c->save_maps, &err), &err,
           "writing scores");
+    if (images) {
+        hsize_t d3[3] = {(hsize_t)n, (hsize_t)c->img_size, (hsize_t)c->img_size};
+        hid_t g = ddad_h5_group(f, "images", &err);
+        check(g < 0 || ddad_h5_write(g, "test", H5T_NATIVE_UINT8, 3, d3, images, &err), &err, "writing test images");
+        H5Gclose(g);
+    }
     check(ddad_results_write_metrics(f, e, ne, &err), &err, "writing metrics");
     if (H5Fclose(f) < 0) ddad_fatal(DDAD_EXIT_RUNTIME, "closing %s failed", tmp);
     if (ddad_commit_file(tmp, path) != 0) ddad_fatal(DDAD_EXIT_RUNTIME, "cannot rename %s to %s", tmp, path);
@@ -189,13 +195,18 @@ void ddad_stage_eval(ddad_run *run)
     if (n < 1) ddad_fatal(DDAD_EXIT_USAGE, "the score file has no test images: rerun the score stage");
 
     /* Masks (pixel metrics) when the dataset has them. */
-    uint8_t *masks = NULL;
+    uint8_t *masks = NULL, *images = NULL;
     if (d->rank == 0) {
         ddad_dataset *ds = ddad_run_open_dataset(run);
+        ddad_error err = {0};
         if (ddad_dataset_get_info(ds)->has_masks) {
-            ddad_error err = {0};
             masks = ddad_malloc((size_t)n * hw, "test masks");
             check(ddad_dataset_read_masks(ds, 0, n, masks, &err), &err, "reading the test masks");
+        }
+        if (c->save_maps) {
+            /* The test images go with the maps, for figures. */
+            images = ddad_malloc((size_t)n * hw, "test images");
+            check(ddad_dataset_read_images(ds, DDAD_SPLIT_TEST, 0, n, images, &err), &err, "reading the test images");
         }
         ddad_dataset_close(ds);
     }
@@ -250,7 +261,7 @@ void ddad_stage_eval(ddad_run *run)
         double t1 = ddad_now();
         for (int k = 0; k < 4; k++) compute_metrics(&e[k], n, hw, labels, masks);
         times[DDAD_PHASE_EVAL] += ddad_now() - t1;
-        write_results(run, n, names, labels, e, 4, times);
+        write_results(run, n, names, labels, images, e, 4, times);
         if (!run->quiet) ddad_results_print_table(e, 4, stdout);
         free(names);
         free(labels);
@@ -265,5 +276,6 @@ void ddad_stage_eval(ddad_run *run)
     free(loc_scores);
     free(loc_maps);
     free(masks);
+    free(images);
     ddad_stage_mark_done(run, DDAD_STAGE_EVAL);
 }

@@ -175,6 +175,7 @@ void ddad_stage_members(ddad_run *run)
         for (int i = 0; i < d->n_local; i++)
             if (jobs[i].st.epoch == e + 1 && (periodic || e + 1 == E)) save_member(run, &jobs[i]);
         (void)any;
+        ddad_preempt_test_hook(run, "members", e + 1);
         if (ddad_preempt_agreed(run)) {
             for (int i = 0; i < d->n_local; i++)
                 if (!(jobs[i].st.epoch == e + 1 && (periodic || e + 1 == E))) save_member(run, &jobs[i]);

@@ -134,6 +134,7 @@ int ddad_stage_refine(ddad_run *run)
             float part = ddad_refine_forward_backward(r, in, target, lb, B, &red);
             ddad_allreduce_sum_float(d, ps->grads, ps->n_params);
             ddad_adam_step(ps, &opt);
+            ddad_preempt_test_hook(run, "refine", (long)(e * steps + b + 1));
             double agree[2] = {part, (double)ddad_preempt_local()};
             ddad_allreduce_sum_double(d, agree, 2);
             if (!isfinite(agree[0]))

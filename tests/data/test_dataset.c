@@ -1,6 +1,7 @@
 /* Dataset file tests through the C writer and reader API.
  *   test_dataset roundtrip DIR [mpi]   write known contents (1 file and 3 shards), read back
- *   test_dataset compare A B same|diff  whole-content comparison of two dataset files */
+ *   test_dataset compare A B same|diff  whole-content comparison of two dataset files
+ *   test_dataset mkkind FILE KIND       an HDF5 file whose root attribute kind is KIND */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "core/util.h"
 #include "data/dataset.h"
 #include "data/dataset_write.h"
+#include "data/h5util.h"
 
 static int failures = 0;
 #define CHECK(cond, ...)                                                                  \
@@ -204,6 +206,11 @@ int main(int argc, char **argv)
         return rc;
     }
     if (argc == 5 && !strcmp(argv[1], "compare")) return compare(argv[2], argv[3], !strcmp(argv[4], "same"));
-    fprintf(stderr, "usage: test_dataset roundtrip DIR [mpi] | compare A B same|diff\n");
+    if (argc == 4 && !strcmp(argv[1], "mkkind")) {
+        hid_t f = H5Fcreate(argv[2], H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        if (f < 0 || ddad_h5_attr_write_str(f, "kind", argv[3]) < 0) return 1;
+        return H5Fclose(f) < 0;
+    }
+    fprintf(stderr, "usage: test_dataset roundtrip DIR [mpi] | compare A B same|diff | mkkind FILE KIND\n");
     return 2;
 }

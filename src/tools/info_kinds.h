@@ -1,0 +1,8 @@
+/* Summaries printed by `ddad info`, one per file kind (the root attribute "kind").
+ * Each prints to stdout and returns the exit status. */
+#ifndef DDAD_TOOLS_INFO_KINDS_H
+#define DDAD_TOOLS_INFO_KINDS_H
+
+int info_dataset(const char *path);   /* kind "dataset" (cmd_info.c) */
+
+#endif

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The pipeline tests, one case per ctest test: pipeline_test.sh CASE
+# Environment: DDAD (executable), PY (Debian python3), SRC (repository), WORK (scratch dir).
+set -uo pipefail
+case_name="${1:?case}"
+: "${DDAD:?}" "${PY:?}" "${SRC:?}" "${WORK:?}"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1
+# A private Open MPI session directory: tests may run while other MPI jobs use /tmp.
+TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/ddad-pipe.XXXXXX")" && export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
+CONFIG="$SRC/configs/ci.yaml"
+DATA="$WORK/ci.h5"
+CMP="$PY $SRC/tests/pipeline/compare_results.py"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# run_ddad NP OUT_DIR [ddad run options...]: mpirun under a timeout, never hangs.
+run_ddad() {
+  local np="$1" out="$2"
+  shift 2
+  timeout -k 10 240 mpirun --oversubscribe --bind-to none -np "$np" "$DDAD" run --config "$CONFIG" \
+    --set "Data.file=$DATA" --set "Exp.out_dir=$out" --quiet "$@"
+}
+
+expect_outputs() {
+  [ -f "$1/results.h5" ] || fail "$1/results.h5 missing"
+  [ -f "$1/metrics.json" ] || fail "$1/metrics.json missing"
+  "$PY" -c "import json,sys; m=json.load(open(sys.argv[1])); assert all(k in m for k in ('rec','intra','inter','r_dual')), m" \
+    "$1/metrics.json" || fail "$1/metrics.json lacks a score"
+}
+
+# expect_failure RC_REGEX STDERR_REGEX command...: the command must fail accordingly, in time.
+expect_failure() {
+  local rc_re="$1" err_re="$2"
+  shift 2
+  local err
+  err="$("$@" 2>&1 >/dev/null)"
+  local rc=$?
+  echo "$err" | tail -n 5
+  [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] || fail "timed out (hang)"
+  [[ "$rc" =~ ^($rc_re)$ ]] || fail "exit status $rc, expected $rc_re"
+  echo "$err" | grep -Eq "$err_re" || fail "stderr does not match '$err_re'"
+}
+
+case "$case_name" in
+  data)
+    rm -rf "$WORK" && mkdir -p "$WORK"
+    "$DDAD" synth --preset ci --out "$DATA" ;;
+  np1|np2|np6)
+    n="${case_name#np}"
+    rm -rf "$WORK/$case_name"
+    run_ddad "$n" "$WORK/$case_name" || fail "mpirun -np $n exited with $?"
+    expect_outputs "$WORK/$case_name" ;;
+  repeat)
+    rm -rf "$WORK/np2b"
+    run_ddad 2 "$WORK/np2b" || fail "second -np 2 run failed"
+    $CMP "$WORK/np2/results.h5" "$WORK/np2b/results.h5" --exact members refiner losses scores maps metrics || exit 1 ;;
+  ranks)
+    $CMP "$WORK/np1/results.h5" "$WORK/np6/results.h5" --exact members losses/members scores/test/rec \
+      scores/test/intra scores/test/inter maps/test/rec maps/test/intra maps/test/inter \
+      --rtol scores/test/r_dual=1e-5 || exit 1 ;;
+  refiner_ranks)
+    for n in 1 2 3; do
+      rm -rf "$WORK/ref$n" && mkdir -p "$WORK/ref$n" && cp -r "$WORK/np1/checkpoints" "$WORK/ref$n/" || fail "copy"
+      run_ddad "$n" "$WORK/ref$n" --stage refine --refine-steps 20 --set RefineSolver.num_epoch=3 ||
+        fail "refiner with $n ranks failed"
+    done
+    for n in 2 3; do
+      $CMP "$WORK/ref1/checkpoints/refine.h5" "$WORK/ref$n/checkpoints/refine.h5" --rtol net=1e-5 || exit 1
+    done ;;
+  resume)
+    out="$WORK/resume"
+    rm -rf "$out"
+    DDAD_TEST_SIGNAL_AT=members:1 run_ddad 2 "$out"
+    rc=$?; [ "$rc" -eq 3 ] || fail "the preempted member stage exited with $rc, expected 3"
+    [ ! -f "$out/results.h5" ] || fail "a preempted run left results.h5"
+    DDAD_TEST_SIGNAL_AT=refine:5 run_ddad 2 "$out" --resume
+    rc=$?; [ "$rc" -eq 3 ] || fail "the preempted refiner exited with $rc, expected 3"
+    run_ddad 2 "$out" --resume || fail "the final resume failed"
+    $CMP "$WORK/np2/results.h5" "$out/results.h5" --exact members refiner losses scores maps metrics || exit 1 ;;
+  resume_ranks)
+    out="$WORK/resume3"
+    rm -rf "$out"
+    DDAD_TEST_SIGNAL_AT=members:1 run_ddad 2 "$out"
+    rc=$?; [ "$rc" -eq 3 ] || fail "the preempted run exited with $rc, expected 3"
+    run_ddad 3 "$out" --resume || fail "resuming with 3 ranks failed"
+    $CMP "$WORK/np2/results.h5" "$out/results.h5" --exact members losses/members scores/test/rec scores/test/intra \
+      scores/test/inter --rtol scores/test/r_dual=1e-5 || exit 1 ;;
+  refuse_other_config)
+    out="$WORK/other"
+    rm -rf "$out"
+    DDAD_TEST_SIGNAL_AT=members:1 run_ddad 1 "$out"
+    [ $? -eq 3 ] || fail "the preempted run did not exit with 3"
+    expect_failure 2 "another configuration.*ls=" run_ddad 1 "$out" --resume --set Model.ls=8 ;;
+  fail_nan)
+    expect_failure "[1-9][0-9]*" "rank [0-9]+, (NDM|UDM) member [0-9]+, epoch [0-9]+.*(NaN|infinite)" \
+      run_ddad 2 "$WORK/nan" --set Solver.lr=1e30
+    [ ! -f "$WORK/nan/results.h5" ] || fail "a failed run left results.h5" ;;
+  fail_corrupt)
+    head -c 20000 "$DATA" >"$WORK/corrupt.h5"
+    expect_failure "[1-9][0-9]*" "corrupt.h5" \
+      timeout -k 10 120 mpirun --oversubscribe -np 2 "$DDAD" run --config "$CONFIG" --set "Data.file=$WORK/corrupt.h5" \
+      --set "Exp.out_dir=$WORK/corrupt" --quiet ;;
+  fail_ranks)
+    expect_failure 2 "7 MPI ranks but only 6 ensemble members" run_ddad 7 "$WORK/seven" ;;
+  missing_stage)
+    rm -rf "$WORK/empty"
+    expect_failure 2 "run --stage members first" run_ddad 1 "$WORK/empty" --stage refine ;;
+  memae)
+    expect_failure 2 "MemAE is not available yet" run_ddad 1 "$WORK/memae" --set Model.network=MemAE --set Model.mem_dim=25 --set Model.shrink_thres=0.0025 ;;
+  report)
+    rm -rf "$WORK/report"
+    "$PY" "$SRC/analysis/report.py" "$WORK/np1/results.h5" "$WORK/report" || fail "report.py failed"
+    for f in roc.png histograms.png maps.png summary.md; do [ -s "$WORK/report/$f" ] || fail "report: $f missing"; done ;;
+  info)
+    out="$("$DDAD" info "$WORK/np1/results.h5")" || fail "ddad info failed"
+    echo "$out"
+    echo "$out" | grep -q "DDAD results" || fail "no summary"
+    echo "$out" | grep -Eq "r_dual +[0-9.]+" || fail "no metrics table" ;;
+  *) fail "unknown case $case_name" ;;
+esac
+echo "PASS: $case_name"
