@@ -24,22 +24,32 @@ if [ -f "$dir/run/slurmctld.pid" ]; then
   SLURM_CONF="$dir/etc/slurm.conf" timeout 10 scancel --quiet --partition=debug 2>/dev/null || true
 fi
 
-stop_pidfile() {   # stop_pidfile FILE NAME: TERM, wait up to 10 s, then KILL
-  local f="$1" name="$2" pid
-  [ -f "$f" ] || return 0
-  pid="$(cat "$f" 2>/dev/null)"
+# daemon_pid FILE NAME: the pid in FILE if that process is still the daemon NAME we started.
+daemon_pid() {
+  local pid
+  [ -f "$1" ] || return 0
+  pid="$(cat "$1" 2>/dev/null)"
   case "$pid" in ''|*[!0-9]*) return 0 ;; esac
-  # Only signal it if it is still the daemon we started.
-  if [ -r "/proc/$pid/comm" ] && [ "$(cat "/proc/$pid/comm")" = "$name" ]; then
-    kill -TERM "$pid" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-  fi
+  [ -r "/proc/$pid/comm" ] && [ "$(cat "/proc/$pid/comm")" = "$2" ] && echo "$pid"
   return 0
 }
-stop_pidfile "$dir/run/slurmd.pid" slurmd
-stop_pidfile "$dir/run/slurmctld.pid" slurmctld
-stop_pidfile "$dir/munge/munged.pid" munged
+pids=()
+for d in "run/slurmd.pid slurmd" "run/slurmctld.pid slurmctld" "munge/munged.pid munged"; do
+  set -- $d
+  pid="$(daemon_pid "$dir/$1" "$2")"
+  [ -n "$pid" ] && pids+=("$pid")
+done
+# TERM them together, wait up to 10 s, then KILL what is left.
+if [ ${#pids[@]} -gt 0 ]; then
+  kill -TERM "${pids[@]}" 2>/dev/null
+  for _ in $(seq 1 100); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null; done
+fi
 
 if [ "${DDAD_KEEP_SLURM:-0}" = 1 ]; then
   echo "slurm_down.sh: stopped; kept $dir"
