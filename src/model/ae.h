@@ -39,4 +39,8 @@ float ddad_ae_forward_backward(ddad_ae *ae, const float *x, int batch);
  * out is [batch, C_out, H, W]; for AE-U channel 0 is the mean and channel 1 the log-variance. */
 void ddad_ae_forward(ddad_ae *ae, const float *x, int batch, int train_mode, float *out);
 
+/* The output [batch, C_out, H, W] of the last forward (train_step, forward_backward or
+ * forward); valid until the next call. */
+const float *ddad_ae_output(const ddad_ae *ae);
+
 #endif

@@ -37,4 +37,27 @@ typedef struct {
     int n_buffer_desc;
 } ddad_paramset;
 
+/* ---- building a paramset (network constructors) ---- */
+void ddad_paramset_reset(ddad_paramset *ps);
+/* Appends a parameter (or a BatchNorm buffer) tensor; returns its offset. */
+size_t ddad_paramset_add_param(ddad_paramset *ps, const char *name, int ndim, const int *shape);
+size_t ddad_paramset_add_buffer(ddad_paramset *ps, const char *name, int ndim, const int *shape);
+/* Allocates the buffers (zeroed); grads and Adam moments only when training. */
+void ddad_paramset_alloc(ddad_paramset *ps, int training);
+void ddad_paramset_release(ddad_paramset *ps);
+
+/* Index of the parameter (or buffer) descriptor with this name, or -1. */
+int ddad_paramset_find_param(const ddad_paramset *ps, const char *name);
+int ddad_paramset_find_buffer(const ddad_paramset *ps, const char *name);
+
+/* Fills a parameter tensor with U(-bound, bound) drawn from the stream (seed, module, member,
+ * DDAD_RNG_INIT, substream = hash of the tensor's name), so adding a tensor never shifts the
+ * draws of the others; or with a constant. */
+void ddad_paramset_init_uniform(ddad_paramset *ps, int index, double bound, uint64_t seed, int module, int member);
+void ddad_paramset_fill(ddad_paramset *ps, int index, float value);
+
+/* Copies params, buffers, counters (and Adam moments when both have them) between two
+ * paramsets of the same layout. Returns 0, or -1 when the layouts differ. */
+int ddad_paramset_copy(ddad_paramset *dst, const ddad_paramset *src);
+
 #endif

@@ -13,12 +13,8 @@
 
 #include "model/adam.h"
 #include "model/paramset.h"
+#include "nn/reducer.h"   /* ddad_reducer */
 
-/* Sums buf[0..n) over all ranks in place. NULL means one rank. */
-typedef struct {
-    void (*allreduce_sum)(double *buf, int n, void *ctx);
-    void *ctx;
-} ddad_reducer;
 
 typedef struct ddad_refine ddad_refine;
 
@@ -36,5 +32,8 @@ float ddad_refine_forward_backward(ddad_refine *r, const float *in, const uint8_
 
 /* Eval mode (running statistics). prob1: [batch, H, W], the softmax probability of class 1. */
 void ddad_refine_infer(ddad_refine *r, const float *in, int batch, float *prob1);
+
+/* The softmax probabilities [batch, 2, H, W] of the last forward; valid until the next call. */
+const float *ddad_refine_prob(const ddad_refine *r);
 
 #endif

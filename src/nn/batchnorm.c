@@ -1,0 +1,120 @@
+#include "nn/batchnorm.h"
+
+#include <math.h>
+#include <stddef.h>
+
+void ddad_bn_forward_train(const ddad_bn_shape *s, const float *x, const float *gamma, const float *beta, int relu,
+                           float *y, float *running_mean, float *running_var, float *save_mean, float *save_invstd,
+                           double *stats, double global_count, const ddad_reducer *red)
+{
+    const int C = s->c, HW = s->hw, N = s->n;
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < C; c++) {
+        double s1 = 0.0, s2 = 0.0;
+        for (int n = 0; n < N; n++) {
+            const float *p = x + ((size_t)n * C + c) * HW;
+            for (int i = 0; i < HW; i++) {
+                double v = p[i];
+                s1 += v;
+                s2 += v * v;
+            }
+        }
+        stats[c] = s1;
+        stats[C + c] = s2;
+    }
+    if (red && red->allreduce_sum) red->allreduce_sum(stats, 2 * C, red->ctx);
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < C; c++) {
+        double mean = stats[c] / global_count;
+        double var = stats[C + c] / global_count - mean * mean;
+        if (var < 0.0) var = 0.0;
+        double invstd = 1.0 / sqrt(var + DDAD_BN_EPS);
+        save_mean[c] = (float)mean;
+        save_invstd[c] = (float)invstd;
+        double unbiased = global_count > 1.0 ? var * global_count / (global_count - 1.0) : var;
+        running_mean[c] = (float)((1.0 - DDAD_BN_MOMENTUM) * running_mean[c] + DDAD_BN_MOMENTUM * mean);
+        running_var[c] = (float)((1.0 - DDAD_BN_MOMENTUM) * running_var[c] + DDAD_BN_MOMENTUM * unbiased);
+        float scale = (float)(gamma[c] * invstd);
+        float shift = (float)(beta[c] - mean * gamma[c] * invstd);
+        for (int n = 0; n < N; n++) {
+            const float *p = x + ((size_t)n * C + c) * HW;
+            float *q = y + ((size_t)n * C + c) * HW;
+            if (relu) {
+                for (int i = 0; i < HW; i++) {
+                    float v = p[i] * scale + shift;
+                    q[i] = v > 0.0f ? v : 0.0f;
+                }
+            } else {
+                for (int i = 0; i < HW; i++) q[i] = p[i] * scale + shift;
+            }
+        }
+    }
+}
+
+void ddad_bn_forward_eval(const ddad_bn_shape *s, const float *x, const float *gamma, const float *beta, int relu,
+                          const float *running_mean, const float *running_var, float *y)
+{
+    const int C = s->c, HW = s->hw, N = s->n;
+#pragma omp parallel for schedule(static)
+    for (int pl = 0; pl < N * C; pl++) {
+        int c = pl % C;
+        double invstd = 1.0 / sqrt((double)running_var[c] + DDAD_BN_EPS);
+        float scale = (float)(gamma[c] * invstd);
+        float shift = (float)(beta[c] - running_mean[c] * gamma[c] * invstd);
+        const float *p = x + (size_t)pl * HW;
+        float *q = y + (size_t)pl * HW;
+        if (relu) {
+            for (int i = 0; i < HW; i++) {
+                float v = p[i] * scale + shift;
+                q[i] = v > 0.0f ? v : 0.0f;
+            }
+        } else {
+            for (int i = 0; i < HW; i++) q[i] = p[i] * scale + shift;
+        }
+    }
+}
+
+void ddad_bn_backward(const ddad_bn_shape *s, const float *x, const float *y, const float *dy, const float *gamma,
+                      const float *save_mean, const float *save_invstd, float *dx, float *dgamma, float *dbeta,
+                      double *stats, double global_count, const ddad_reducer *red)
+{
+    const int C = s->c, HW = s->hw, N = s->n;
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < C; c++) {
+        double sdy = 0.0, sdyx = 0.0;
+        double mean = save_mean[c], invstd = save_invstd[c];
+        for (int n = 0; n < N; n++) {
+            size_t off = ((size_t)n * C + c) * HW;
+            const float *p = x + off, *g = dy + off;
+            const float *o = y ? y + off : NULL;
+            for (int i = 0; i < HW; i++) {
+                double d = (o && !(o[i] > 0.0f)) ? 0.0 : (double)g[i];
+                sdy += d;
+                sdyx += d * ((p[i] - mean) * invstd);
+            }
+        }
+        stats[c] = sdy;
+        stats[C + c] = sdyx;
+        dbeta[c] = (float)sdy;
+        dgamma[c] = (float)sdyx;
+    }
+    if (red && red->allreduce_sum) red->allreduce_sum(stats, 2 * C, red->ctx);
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < C; c++) {
+        float invstd = save_invstd[c], mean = save_mean[c];
+        float k = gamma[c] * invstd;
+        float mdy = (float)(stats[c] / global_count);
+        float mdyx = (float)(stats[C + c] / global_count);
+        for (int n = 0; n < N; n++) {
+            size_t off = ((size_t)n * C + c) * HW;
+            const float *p = x + off, *g = dy + off;
+            const float *o = y ? y + off : NULL;
+            float *q = dx + off;
+            for (int i = 0; i < HW; i++) {
+                float d = (o && !(o[i] > 0.0f)) ? 0.0f : g[i];
+                float xhat = (p[i] - mean) * invstd;
+                q[i] = k * (d - mdy - xhat * mdyx);
+            }
+        }
+    }
+}

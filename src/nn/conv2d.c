@@ -1,0 +1,62 @@
+#include "nn/conv2d.h"
+
+#include "nn/gemm.h"
+
+void ddad_conv2d_forward(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *b, float *y,
+                         float *ws)
+{
+    const int crs = s->c * s->kh * s->kw, ohw = s->oh * s->ow;
+    const size_t in_sz = (size_t)s->c * s->h * s->w, out_sz = (size_t)s->k * ohw;
+    for (int n0 = 0; n0 < n; n0 += s->chunk) {
+        int nb = n - n0 < s->chunk ? n - n0 : s->chunk;
+        float *col = ws, *tmp = ws + (size_t)crs * nb * ohw;
+        float *yc = y + (size_t)n0 * out_sz;
+        ddad_im2col(s, nb, x + (size_t)n0 * in_sz, col);
+        /* with one sample the [k][nb*p] layout is already NCHW */
+        float *dst = nb == 1 ? yc : tmp;
+        ddad_sgemm(0, 0, s->k, nb * ohw, crs, 1.0f, w, crs, col, nb * ohw, 0.0f, dst, nb * ohw);
+        if (nb != 1) ddad_cnp_to_nchw(nb, s->k, ohw, tmp, yc);
+        if (b) {
+#pragma omp parallel for schedule(static)
+            for (int pl = 0; pl < nb * s->k; pl++) {
+                float bv = b[pl % s->k];
+                float *p = yc + (size_t)pl * ohw;
+                for (int i = 0; i < ohw; i++) p[i] += bv;
+            }
+        }
+    }
+}
+
+void ddad_conv2d_backward(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *dy,
+                          float *dx, float *dw, float *db, float *ws)
+{
+    const int crs = s->c * s->kh * s->kw, ohw = s->oh * s->ow;
+    const size_t in_sz = (size_t)s->c * s->h * s->w, out_sz = (size_t)s->k * ohw;
+    for (int n0 = 0; n0 < n; n0 += s->chunk) {
+        int nb = n - n0 < s->chunk ? n - n0 : s->chunk;
+        float *col = ws, *tmp = ws + (size_t)crs * nb * ohw;
+        const float *dyc = dy + (size_t)n0 * out_sz;
+        const float *dyt = dyc;
+        if (nb != 1) {
+            ddad_nchw_to_cnp(nb, s->k, ohw, dyc, tmp);
+            dyt = tmp;
+        }
+        const int np = nb * ohw;
+        float beta = n0 == 0 ? 0.0f : 1.0f;
+        if (db) {
+#pragma omp parallel for schedule(static)
+            for (int k = 0; k < s->k; k++) {
+                const float *r = dyt + (size_t)k * np;
+                double acc = 0.0;
+                for (int i = 0; i < np; i++) acc += r[i];
+                db[k] = n0 == 0 ? (float)acc : db[k] + (float)acc;
+            }
+        }
+        ddad_im2col(s, nb, x + (size_t)n0 * in_sz, col);
+        ddad_sgemm(0, 1, s->k, crs, np, 1.0f, dyt, np, col, np, beta, dw, crs);
+        if (dx) {
+            ddad_sgemm(1, 0, crs, np, s->k, 1.0f, w, crs, dyt, np, 0.0f, col, np);
+            ddad_col2im(s, nb, col, dx + (size_t)n0 * in_sz);
+        }
+    }
+}

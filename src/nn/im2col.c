@@ -1,0 +1,122 @@
+#include "nn/im2col.h"
+
+#include <string.h>
+
+/* Column matrix budget per chunk (floats); fixed so chunking never depends on threads. */
+#define DDAD_COL_BUDGET (6u << 20)
+
+ddad_conv_shape ddad_conv_shape_make(int n, int c, int h, int w, int k, int ksize, int stride, int pad)
+{
+    ddad_conv_shape s;
+    s.n = n;
+    s.c = c;
+    s.h = h;
+    s.w = w;
+    s.k = k;
+    s.kh = s.kw = ksize;
+    s.stride = stride;
+    s.pad = pad;
+    s.oh = (h + 2 * pad - ksize) / stride + 1;
+    s.ow = (w + 2 * pad - ksize) / stride + 1;
+    size_t per_sample = ((size_t)c * ksize * ksize + (size_t)k) * (size_t)s.oh * s.ow;
+    size_t nb = per_sample > 0 ? DDAD_COL_BUDGET / per_sample : 1;
+    if (nb < 1) nb = 1;
+    s.chunk = (int)nb;
+    return s;
+}
+
+size_t ddad_conv_workspace_floats(const ddad_conv_shape *s)
+{
+    size_t nb = (size_t)(s->n < s->chunk ? s->n : s->chunk);
+    size_t p = nb * (size_t)s->oh * s->ow;
+    return ((size_t)s->c * s->kh * s->kw + (size_t)s->k) * p;
+}
+
+void ddad_im2col(const ddad_conv_shape *s, int nb, const float *x, float *col)
+{
+    const int kk = s->kh * s->kw, ohw = s->oh * s->ow;
+    const size_t ncols = (size_t)nb * ohw;
+    const int rows = s->c * kk;
+#pragma omp parallel for schedule(static)
+    for (int r = 0; r < rows; r++) {
+        int c = r / kk, i = (r % kk) / s->kw, j = r % s->kw;
+        float *dst = col + (size_t)r * ncols;
+        for (int n = 0; n < nb; n++) {
+            const float *src = x + ((size_t)n * s->c + c) * s->h * s->w;
+            for (int oy = 0; oy < s->oh; oy++) {
+                int iy = oy * s->stride - s->pad + i;
+                float *d = dst + (size_t)n * ohw + (size_t)oy * s->ow;
+                if (iy < 0 || iy >= s->h) {
+                    memset(d, 0, sizeof(float) * s->ow);
+                    continue;
+                }
+                const float *row = src + (size_t)iy * s->w;
+                if (s->stride == 1) {
+                    int lo = s->pad - j, hi = s->w + s->pad - j;   /* valid ox in [lo, hi) */
+                    if (lo < 0) lo = 0;
+                    if (hi > s->ow) hi = s->ow;
+                    for (int ox = 0; ox < lo; ox++) d[ox] = 0.0f;
+                    for (int ox = lo; ox < hi; ox++) d[ox] = row[ox - s->pad + j];
+                    for (int ox = hi > lo ? hi : lo; ox < s->ow; ox++) d[ox] = 0.0f;
+                } else {
+                    for (int ox = 0; ox < s->ow; ox++) {
+                        int ix = ox * s->stride - s->pad + j;
+                        d[ox] = (ix >= 0 && ix < s->w) ? row[ix] : 0.0f;
+                    }
+                }
+            }
+        }
+    }
+}
+
+void ddad_col2im(const ddad_conv_shape *s, int nb, const float *col, float *x)
+{
+    const int kk = s->kh * s->kw, ohw = s->oh * s->ow;
+    const size_t ncols = (size_t)nb * ohw;
+    const int planes = nb * s->c;
+    /* each thread owns whole planes of x: the order of the additions is fixed */
+#pragma omp parallel for schedule(static)
+    for (int pl = 0; pl < planes; pl++) {
+        int n = pl / s->c, c = pl % s->c;
+        float *dst = x + (size_t)pl * s->h * s->w;
+        memset(dst, 0, sizeof(float) * (size_t)s->h * s->w);
+        for (int i = 0; i < s->kh; i++) {
+            for (int j = 0; j < s->kw; j++) {
+                const float *src = col + ((size_t)(c * kk + i * s->kw + j)) * ncols + (size_t)n * ohw;
+                for (int oy = 0; oy < s->oh; oy++) {
+                    int iy = oy * s->stride - s->pad + i;
+                    if (iy < 0 || iy >= s->h) continue;
+                    float *row = dst + (size_t)iy * s->w;
+                    const float *sr = src + (size_t)oy * s->ow;
+                    if (s->stride == 1) {
+                        int lo = s->pad - j, hi = s->w + s->pad - j;
+                        if (lo < 0) lo = 0;
+                        if (hi > s->ow) hi = s->ow;
+                        for (int ox = lo; ox < hi; ox++) row[ox - s->pad + j] += sr[ox];
+                    } else {
+                        for (int ox = 0; ox < s->ow; ox++) {
+                            int ix = ox * s->stride - s->pad + j;
+                            if (ix >= 0 && ix < s->w) row[ix] += sr[ox];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+void ddad_nchw_to_cnp(int nb, int ch, int p, const float *src, float *dst)
+{
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < ch; c++)
+        for (int n = 0; n < nb; n++)
+            memcpy(dst + ((size_t)c * nb + n) * p, src + ((size_t)n * ch + c) * p, sizeof(float) * p);
+}
+
+void ddad_cnp_to_nchw(int nb, int ch, int p, const float *src, float *dst)
+{
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < ch; c++)
+        for (int n = 0; n < nb; n++)
+            memcpy(dst + ((size_t)n * ch + c) * p, src + ((size_t)c * nb + n) * p, sizeof(float) * p);
+}

@@ -1,0 +1,38 @@
+/* Convolution geometry and the im2col / col2im lowering shared by Conv2d and
+ * ConvTranspose2d (which is the adjoint of a Conv2d).
+ *
+ * A convolution maps x [n][c][h][w] to y [n][k][oh][ow] with a kh x kw kernel, stride and
+ * zero padding. Samples are processed in chunks of at most `chunk` images: the column
+ * matrix of a chunk is [c*kh*kw][nb*oh*ow] (column index = sample*oh*ow + pixel), so one
+ * GEMM covers the whole chunk even when oh*ow is small. The chunk size depends only on
+ * the layer's shape, never on the thread count. */
+#ifndef DDAD_NN_IM2COL_H
+#define DDAD_NN_IM2COL_H
+
+#include <stddef.h>
+
+typedef struct {
+    int n;                      /* batch (the largest batch when sizing workspace) */
+    int c, h, w;                /* input of the convolution */
+    int k;                      /* output channels */
+    int kh, kw, stride, pad;
+    int oh, ow;                 /* output size */
+    int chunk;                  /* samples per GEMM */
+} ddad_conv_shape;
+
+/* Shape of Conv2d(c -> k, ksize, stride, pad) on [n][c][h][w]. */
+ddad_conv_shape ddad_conv_shape_make(int n, int c, int h, int w, int k, int ksize, int stride, int pad);
+
+/* Floats of workspace a Conv2d / ConvTranspose2d of this shape needs (for s->n samples). */
+size_t ddad_conv_workspace_floats(const ddad_conv_shape *s);
+
+/* col [c*kh*kw][nb*oh*ow] from x (nb samples starting at x). */
+void ddad_im2col(const ddad_conv_shape *s, int nb, const float *x, float *col);
+/* x = col2im(col): x (nb samples) is overwritten with the sum of the columns' entries. */
+void ddad_col2im(const ddad_conv_shape *s, int nb, const float *col, float *x);
+
+/* [nb][ch][p] <-> [ch][nb*p] */
+void ddad_nchw_to_cnp(int nb, int ch, int p, const float *src, float *dst);
+void ddad_cnp_to_nchw(int nb, int ch, int p, const float *src, float *dst);
+
+#endif

@@ -1,0 +1,33 @@
+#include "nn/threads.h"
+
+#include <cblas.h>
+#include <unistd.h>
+
+#ifdef DDAD_WITH_OPENMP
+#include <omp.h>
+#endif
+
+static int nn_threads = 0;
+
+void ddad_nn_set_threads(int n)
+{
+    if (n <= 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cores > 0 ? (int)cores : 1;
+    }
+    nn_threads = n;
+    openblas_set_num_threads(n);
+#ifdef DDAD_WITH_OPENMP
+    omp_set_num_threads(n);
+#endif
+}
+
+int ddad_nn_get_threads(void)
+{
+    if (nn_threads > 0) return nn_threads;
+#ifdef DDAD_WITH_OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}

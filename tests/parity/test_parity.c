@@ -1,0 +1,223 @@
+/* Checks ddad's C networks against PyTorch (the file make_parity.py writes): forward
+ * outputs, loss and every gradient to relative error 1e-5 (max|a-b| / max|b| per tensor),
+ * parameters and BatchNorm buffers after 10 Adam steps to 1e-4, eval-mode outputs to 1e-5.
+ * Usage: test_parity FILE.h5 */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "model/adam.h"
+#include "model/ae.h"
+#include "model/checkpoint.h"
+#include "model/refine.h"
+#include "nn/threads.h"
+#include "h5util.h"
+
+#define TOL_FWD 1e-5
+#define TOL_STEP 1e-4
+
+static int failures = 0;
+
+static double max_abs(const float *b, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (fabs(b[i]) > m) m = fabs(b[i]);
+    return m;
+}
+
+/* max|a-b| / max(max|b|, floor) */
+static double rel_err(const float *a, const float *b, size_t n, double floor)
+{
+    double d = 0;
+    for (size_t i = 0; i < n; i++) {
+        double e = fabs((double)a[i] - b[i]);
+        if (!(e <= d)) d = e;   /* NaN counts as an error */
+    }
+    double m = max_abs(b, n);
+    if (floor > m) m = floor;
+    return m > 0 ? d / m : d;
+}
+
+static void report(const char *cs, const char *what, const char *name, double err, double tol)
+{
+    int ok = err <= tol;
+    if (!ok) failures++;
+    printf("%-18s %-8s %-32s rel %.3e  (tol %.0e) %s\n", cs, what, name, err, tol, ok ? "ok" : "FAIL");
+}
+
+static void compare(hid_t g, const char *cs, const char *what, const char *name, const float *a, size_t n, double tol,
+                    double floor)
+{
+    size_t m;
+    float *b = h5_read_floats(g, name, &m);
+    if (m != n) {
+        printf("%-18s %-8s %-32s size %zu vs %zu FAIL\n", cs, what, name, n, m);
+        failures++;
+    } else {
+        report(cs, what, name, rel_err(a, b, n, floor), tol);
+    }
+    free(b);
+}
+
+/* Biases of layers followed by train-mode BatchNorm have an analytically zero gradient:
+ * both sides hold rounding noise, compared against the network's largest gradient. */
+static int zero_grad_bias(const char *name)
+{
+    const char *list[] = {"linear_enc.0.bias", "linear_dec.0.bias", "model.0.bias", "model.3.bias"};
+    for (size_t i = 0; i < sizeof list / sizeof *list; i++)
+        if (strcmp(name, list[i]) == 0) return 1;
+    return 0;
+}
+
+static void compare_grads(hid_t g, const char *cs, const ddad_paramset *ps)
+{
+    hid_t gg = H5Gopen2(g, "grad", H5P_DEFAULT);
+    double floor = 0;
+    for (int i = 0; i < ps->n_param_desc; i++) {
+        size_t n;
+        float *b = h5_read_floats(gg, ps->param_desc[i].name, &n);
+        double m = max_abs(b, n);
+        if (m > floor) floor = m;
+        free(b);
+    }
+    for (int i = 0; i < ps->n_param_desc; i++) {
+        const ddad_tensor_desc *d = &ps->param_desc[i];
+        compare(gg, cs, "grad", d->name, ps->grads + d->offset, d->count, TOL_FWD, zero_grad_bias(d->name) ? floor : 0);
+    }
+    H5Gclose(gg);
+}
+
+static void compare_state(hid_t g, const char *cs, const ddad_paramset *ps)
+{
+    hid_t sg = H5Gopen2(g, "stepped", H5P_DEFAULT);
+    for (int i = 0; i < ps->n_param_desc; i++) {
+        const ddad_tensor_desc *d = &ps->param_desc[i];
+        compare(sg, cs, "stepped", d->name, ps->params + d->offset, d->count, TOL_STEP, 0);
+    }
+    for (int i = 0; i < ps->n_buffer_desc; i++) {
+        const ddad_tensor_desc *d = &ps->buffer_desc[i];
+        compare(sg, cs, "stepped", d->name, ps->buffers + d->offset, d->count, TOL_STEP, 0);
+    }
+    H5Gclose(sg);
+}
+
+static void load_group(hid_t g, const char *name, ddad_paramset *ps)
+{
+    ddad_error err;
+    hid_t ig = H5Gopen2(g, name, H5P_DEFAULT);
+    if (ig < 0 || ddad_paramset_load(ig, ps, 0, &err)) {
+        fprintf(stderr, "loading %s: %s\n", name, ig < 0 ? "no group" : err.msg);
+        exit(1);
+    }
+    H5Gclose(ig);
+}
+
+static void ae_case(hid_t g, const char *cs)
+{
+    ddad_ae_shape sh = {.img_size = (int)h5_attr_double(g, "img_size"), .mp = h5_attr_double(g, "mp"),
+                        .ls = (int)h5_attr_double(g, "ls"), .unc = (int)h5_attr_double(g, "unc")};
+    int batch = (int)h5_attr_double(g, "batch"), steps = (int)h5_attr_double(g, "steps");
+    ddad_adam_cfg opt = ddad_adam_defaults((float)h5_attr_double(g, "lr"), (float)h5_attr_double(g, "weight_decay"));
+    opt.eps = (float)h5_attr_double(g, "eps");
+    ddad_ae *ae = ddad_ae_create(&sh, batch, 1);
+    ddad_paramset *ps = ddad_ae_paramset(ae);
+    load_group(g, "init", ps);
+    size_t n;
+    float *x = h5_read_floats(g, "x", &n);
+    float loss = ddad_ae_forward_backward(ae, x, batch);
+    size_t nout = (size_t)batch * (sh.unc ? 2 : 1) * sh.img_size * sh.img_size;
+    compare(g, cs, "train", "out", ddad_ae_output(ae), nout, TOL_FWD, 0);
+    compare(g, cs, "train", "loss", &loss, 1, TOL_FWD, 0);
+    compare_grads(g, cs, ps);
+    for (int s = 0; s < steps; s++) ddad_ae_train_step(ae, x, batch, &opt, NULL);
+    compare_state(g, cs, ps);
+    if (ps->num_batches_tracked != steps + 1) {
+        printf("%-18s num_batches_tracked %lld, expected %d FAIL\n", cs, (long long)ps->num_batches_tracked, steps + 1);
+        failures++;
+    }
+    /* eval mode with PyTorch's stepped weights and running statistics */
+    load_group(g, "stepped", ps);
+    float *xe = h5_read_floats(g, "eval_x", &n);
+    float *out = malloc(sizeof(float) * nout);
+    ddad_ae_forward(ae, xe, batch, 0, out);
+    compare(g, cs, "eval", "eval_out", out, nout, TOL_FWD, 0);
+    free(out);
+    free(xe);
+    free(x);
+    ddad_ae_free(ae);
+}
+
+static void refine_case(hid_t g, const char *cs)
+{
+    int cin = (int)h5_attr_double(g, "cin"), h = (int)h5_attr_double(g, "height"), w = (int)h5_attr_double(g, "width");
+    int batch = (int)h5_attr_double(g, "batch"), steps = (int)h5_attr_double(g, "steps");
+    ddad_adam_cfg opt = ddad_adam_defaults((float)h5_attr_double(g, "lr"), (float)h5_attr_double(g, "weight_decay"));
+    opt.grad_clip = (float)h5_attr_double(g, "grad_clip");
+    opt.eps = (float)h5_attr_double(g, "eps");
+    ddad_refine *r = ddad_refine_create(cin, h, w, batch, 1);
+    ddad_paramset *ps = ddad_refine_paramset(r);
+    load_group(g, "init", ps);
+    size_t n;
+    float *x = h5_read_floats(g, "x", &n);
+    unsigned char *t = h5_read_u8(g, "target", &n);
+    float loss = ddad_refine_forward_backward(r, x, t, batch, batch, NULL);
+    compare(g, cs, "train", "out", ddad_refine_prob(r), (size_t)batch * 2 * h * w, TOL_FWD, 0);
+    compare(g, cs, "train", "loss", &loss, 1, TOL_FWD, 0);
+    compare_grads(g, cs, ps);
+    for (int s = 0; s < steps; s++) {
+        ddad_refine_forward_backward(r, x, t, batch, batch, NULL);
+        ddad_adam_step(ps, &opt);
+    }
+    compare_state(g, cs, ps);
+    load_group(g, "stepped", ps);
+    float *xe = h5_read_floats(g, "eval_x", &n);
+    float *p1 = malloc(sizeof(float) * (size_t)batch * h * w);
+    ddad_refine_infer(r, xe, batch, p1);
+    compare(g, cs, "eval", "eval_out", p1, (size_t)batch * h * w, TOL_FWD, 0);
+    free(p1);
+    free(xe);
+    free(t);
+    free(x);
+    ddad_refine_free(r);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_parity FILE.h5 [case ...]\n");
+        return 2;
+    }
+    ddad_nn_set_threads(0);
+    hid_t f = H5Fopen(argv[1], H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        fprintf(stderr, "cannot open %s (run make_parity.py first)\n", argv[1]);
+        return 1;
+    }
+    hsize_t ncases = 0;
+    H5Gget_num_objs(f, &ncases);
+    int ran = 0;
+    for (hsize_t i = 0; i < ncases; i++) {
+        char name[128];
+        H5Lget_name_by_idx(f, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT);
+        int wanted = argc == 2;
+        for (int a = 2; a < argc; a++) wanted |= strcmp(argv[a], name) == 0;
+        if (!wanted) continue;
+        hid_t g = H5Gopen2(f, name, H5P_DEFAULT);
+        if (h5_has_attr(g, "cin"))
+            refine_case(g, name);
+        else
+            ae_case(g, name);
+        H5Gclose(g);
+        ran++;
+    }
+    H5Fclose(f);
+    if (ran == 0) {
+        fprintf(stderr, "no parity cases found in %s\n", argv[1]);
+        return 1;
+    }
+    printf("%d case(s), %d failure(s)\n", ran, failures);
+    return failures ? 1 : 0;
+}
