@@ -16,5 +16,5 @@ for f in results.h5 metrics.json "logs/ddad-$id.out"; do
 done
 grep -q '"r_dual"' "$dir/metrics.json" || fail "metrics.json lacks r_dual: $(cat "$dir/metrics.json")"
 grep -q 'srun --mpi=pmix' "$DDAD_TEST_WORK/ddad-$id.out" || fail "the job did not launch with srun --mpi=pmix"
-"$DDAD" info "$dir/results.h5" | head -n 20
+"$DDAD" info "$dir/results.h5" || note "(ddad info could not summarise $dir/results.h5)"
 echo "PASS"
