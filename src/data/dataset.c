@@ -271,8 +271,10 @@ static int read_range(ddad_dataset *d, int s, int k, int64_t start, int64_t coun
         hsize_t off[3] = {(hsize_t)(a - in->first[s]), 0, 0}, cnt[3] = {(hsize_t)(b - a), dims[1], dims[2]};
         hsize_t nelem = cnt[0];
         for (int i = 1; i < rank; i++) nelem *= cnt[i];
-        hsize_t mdim = nelem > 0 ? nelem : 1;
-        hid_t mspace = H5Screate_simple(1, &mdim, NULL);
+        /* The memory space has the file selection's shape: HDF5 then copies whole chunks
+         * instead of mapping element by element. */
+        hsize_t mdims[3] = {cnt[0] > 0 ? cnt[0] : 1, cnt[1], cnt[2]};
+        hid_t mspace = H5Screate_simple(rank, mdims, NULL);
         int ok = fspace >= 0 && mspace >= 0;
         if (ok && nelem == 0) {
             ok = H5Sselect_none(fspace) >= 0 && H5Sselect_none(mspace) >= 0;

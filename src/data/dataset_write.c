@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -86,6 +87,14 @@ static int write_root_attrs(hid_t file, const ddad_dataset_writer *w, const char
 static int open_out(out_file *o, const char *final, ddad_error *err)
 {
     snprintf(o->final, sizeof o->final, "%s", final);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", final);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (ddad_mkdirs(dir) < 0)
+            return ddad_error_set(err, DDAD_EXIT_RUNTIME, "cannot create the directory %s: %s", dir, strerror(errno));
+    }
     ddad_tmp_path(final, o->tmp, sizeof o->tmp);
     o->file = H5Fcreate(o->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (o->file < 0) {
@@ -112,14 +121,15 @@ static int create_data_sets(ddad_dataset_writer *w, out_file *o, ddad_error *err
         snprintf(p, sizeof p, "%s/names", g);
         o->ds[s][DS_NAMES] = create_ds(o->file, p, w->name_type, n, 0, NULL, DDAD_NAME_MAX,
                                        n < 1024 ? n : 1024, names_level);
+        const int masks = s == DDAD_SPLIT_TEST && w->spec.with_masks;
         o->ds[s][DS_MASKS] = -1;
-        if (s == DDAD_SPLIT_TEST && w->spec.with_masks) {
+        if (masks) {
             snprintf(p, sizeof p, "%s/masks", g);
             o->ds[s][DS_MASKS] = create_ds(o->file, p, H5T_STD_U8LE, n, 2, tail, H * H, chunk_items(n, H * H),
                                            level > 0 ? level : 1);
         }
-        for (int k = 0; k < DS_COUNT; k++)
-            if (o->ds[s][k] < 0 && !(k == DS_MASKS && !(s == DDAD_SPLIT_TEST && w->spec.with_masks)))
+        for (int k = 0; k < (masks ? DS_COUNT : DS_MASKS); k++)
+            if (o->ds[s][k] < 0)
                 return ddad_error_set(err, DDAD_EXIT_RUNTIME, "cannot create the datasets of %s in %s", g, o->tmp);
     }
     return 0;
@@ -228,9 +238,7 @@ static int write_range(ddad_dataset_writer *w, int s, int k, int64_t start, int6
         hsize_t dims[3];
         H5Sget_simple_extent_dims(fspace, dims, NULL);
         for (int i = 1; i < rank; i++) cnt[i] = dims[i];
-        hsize_t nelem = cnt[0];
-        for (int i = 1; i < rank; i++) nelem *= cnt[i];
-        hid_t mspace = H5Screate_simple(1, &nelem, NULL);
+        hid_t mspace = H5Screate_simple(rank, cnt, NULL);   /* same shape as the file selection: fast path */
         int rc = -1;
         if (fspace >= 0 && mspace >= 0 && H5Sselect_hyperslab(fspace, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0 &&
             H5Dwrite(ds, memtype, mspace, fspace, H5P_DEFAULT, (const char *)buf + (size_t)(a - start) * item_bytes) >= 0)
@@ -289,6 +297,7 @@ int ddad_dataset_finish(ddad_dataset_writer *w, ddad_error *err)
     for (int f = 0; f < w->nfiles; f++) {
         if (ddad_commit_file(w->files[f].tmp, w->files[f].final) < 0) {
             ddad_error_set(err, DDAD_EXIT_RUNTIME, "cannot rename %s to %s", w->files[f].tmp, w->files[f].final);
+            for (int g = 0; g < f; g++) unlink(w->files[g].final);
             ddad_dataset_discard(w);
             return -1;
         }
@@ -297,6 +306,7 @@ int ddad_dataset_finish(ddad_dataset_writer *w, ddad_error *err)
     if (w->sharded) {
         if (ddad_commit_file(w->index.tmp, w->index.final) < 0) {
             ddad_error_set(err, DDAD_EXIT_RUNTIME, "cannot rename %s to %s", w->index.tmp, w->index.final);
+            for (int f = 0; f < w->nfiles; f++) unlink(w->files[f].final);   /* shards without an index */
             ddad_dataset_discard(w);
             return -1;
         }

@@ -77,7 +77,7 @@ int ddad_h5_attr_read_str(hid_t obj, const char *name, char *out, size_t outlen)
         if ((mem = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_size(mem, H5T_VARIABLE) < 0) goto done;
         if (H5Aread(attr, mem, &s) < 0) goto done;
         snprintf(out, outlen, "%s", s ? s : "");
-        free(s);   /* allocated by HDF5 with the default (malloc) allocator */
+        H5free_memory(s);
         rc = 0;
     } else {
         size_t size = H5Tget_size(type);

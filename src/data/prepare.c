@@ -175,11 +175,14 @@ int ddad_prepare_medad(const ddad_prepare_opts *o, ddad_error *err)
     double el = ddad_now() - pr.t0;
     struct stat st;
     double mb = stat(o->out, &st) == 0 ? (double)st.st_size / 1e6 : 0.0;
-    printf("wrote %s%s: %lld images of %dx%d (train normal %lld, pool0 %lld, pool1 %lld, test %lld), "
+    int64_t test_abnormal = 0;
+    for (int64_t i = 0; i < list.count[DDAD_SPLIT_TEST]; i++) test_abnormal += list.labels[DDAD_SPLIT_TEST][i];
+    printf("wrote %s%s: %lld images of %dx%d (train normal %lld, pool0 %lld, pool1 %lld, test %lld+%lld), "
            "%.1f MB, %.2f s with %d threads (%.0f images/s)\n",
            o->out, o->shards > 1 ? " (+ shards)" : "", (long long)total, o->img_size, o->img_size,
-           (long long)list.count[0], (long long)list.count[1], (long long)list.count[2], (long long)list.count[3], mb,
-           el, o->threads, el > 0 ? total / el : 0.0);
+           (long long)list.count[0], (long long)list.count[1], (long long)list.count[2],
+           (long long)(list.count[3] - test_abnormal), (long long)test_abnormal, mb, el, o->threads,
+           el > 0 ? total / el : 0.0);
     ddad_medad_free(&list);
     return 0;
 }

@@ -149,10 +149,19 @@ int ddad_preempt_agreed(const ddad_run *run) { return ddad_dist_agree_max(&run->
 
 void ddad_preempt_test_hook(const ddad_run *run, const char *where, long count)
 {
+    /* DDAD_TEST_SIGNAL_AT=<where>:<count>[:KILL:<rank>] */
     const char *at = getenv("DDAD_TEST_SIGNAL_AT");
-    if (!at || run->dist.rank != 0) return;
+    if (!at) return;
     size_t n = strlen(where);
-    if (strncmp(at, where, n) == 0 && at[n] == ':' && atol(at + n + 1) == count) raise(SIGUSR1);
+    if (strncmp(at, where, n) != 0 || at[n] != ':') return;
+    char *end = NULL;
+    long want = strtol(at + n + 1, &end, 10);
+    if (want != count) return;
+    if (end && strncmp(end, ":KILL:", 6) == 0) {
+        if (atoi(end + 6) == run->dist.rank) raise(SIGKILL);   /* a hard failure of one rank */
+        return;
+    }
+    if (run->dist.rank == 0) raise(SIGUSR1);
 }
 
 void ddad_preempt_exit(const ddad_run *run, const char *where)

@@ -69,7 +69,8 @@ void ddad_preempt_install(void);
 int ddad_preempt_local(void);
 int ddad_preempt_agreed(const ddad_run *run);
 /* Tests: with DDAD_TEST_SIGNAL_AT=<where>:<n> in the environment, rank 0 sends itself
- * SIGUSR1 when count == n at the point named where ("members" rounds, "refine" steps). */
+ * SIGUSR1 when count == n at the point named where ("members" rounds, "refine" steps);
+ * with <where>:<n>:KILL:<r>, rank r dies by SIGKILL there instead. */
 void ddad_preempt_test_hook(const ddad_run *run, const char *where, long count);
 _Noreturn void ddad_preempt_exit(const ddad_run *run, const char *where);
 

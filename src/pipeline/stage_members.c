@@ -151,6 +151,7 @@ void ddad_stage_members(ddad_run *run)
                 train_epoch(run, &jobs[i], order, x, stats);
                 any = 1;
             }
+        ddad_preempt_test_hook(run, "members", e + 1);
         if (d->size > 1) {
             double t1 = ddad_now();
             DDAD_CHECK_MPI(MPI_Reduce(d->rank == 0 ? MPI_IN_PLACE : stats, stats, M * N_STATS, MPI_DOUBLE, MPI_SUM, 0,
@@ -175,7 +176,6 @@ void ddad_stage_members(ddad_run *run)
         for (int i = 0; i < d->n_local; i++)
             if (jobs[i].st.epoch == e + 1 && (periodic || e + 1 == E)) save_member(run, &jobs[i]);
         (void)any;
-        ddad_preempt_test_hook(run, "members", e + 1);
         if (ddad_preempt_agreed(run)) {
             for (int i = 0; i < d->n_local; i++)
                 if (!(jobs[i].st.epoch == e + 1 && (periodic || e + 1 == E))) save_member(run, &jobs[i]);

@@ -31,3 +31,26 @@ const char *cli_value(const char *sub, int argc, char **argv, int *i)
     (*i)++;
     return argv[*i];
 }
+
+int cli_parse_range(const char *sub, const char *opt, const char *val, double lo, double hi, double *a, double *b)
+{
+    char *end = NULL;
+    errno = 0;
+    double x = strtod(val, &end), y = x;
+    if (!errno && end != val && *end == ',') {
+        const char *second = end + 1;
+        y = strtod(second, &end);
+        if (end == second) end = NULL;
+    }
+    if (errno || !end || end == val || *end) {
+        cmd_usage_error(sub, "%s expects a number or two numbers 'A,B', got '%s'", opt, val);
+        return -1;
+    }
+    if (!(x >= lo && y <= hi && x <= y)) {
+        cmd_usage_error(sub, "%s needs %g <= A <= B <= %g, got '%s'", opt, lo, hi, val);
+        return -1;
+    }
+    *a = x;
+    *b = y;
+    return 0;
+}

@@ -18,6 +18,7 @@ static const struct {
     int (*summarise)(const char *path);
 } INFO_KINDS[] = {
     {"dataset", info_dataset},
+    {"results", info_results},
 };
 #define N_INFO_KINDS (sizeof INFO_KINDS / sizeof INFO_KINDS[0])
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "cli_num.h"
+#include "cli_signals.h"
 #include "commands.h"
 #include "core/error.h"
 #include "data/prepare.h"
@@ -70,6 +71,7 @@ int cmd_prepare(int argc, char **argv)
     }
     if (!o.root) return cmd_usage_error(SUB, "--root DIR is required");
     if (!o.out) return cmd_usage_error(SUB, "--out FILE.h5 is required");
+    cli_cleanup_on_signal();
     ddad_error err = {0};
     if (ddad_prepare_medad(&o, &err) < 0) ddad_fatal_error(&err);
     return DDAD_EXIT_OK;

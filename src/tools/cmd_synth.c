@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "cli_num.h"
+#include "cli_signals.h"
 #include "commands.h"
 #include "core/error.h"
 #include "core/util.h"
@@ -19,6 +20,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: ddad synth --out FILE.h5 [--preset demo|ci] [--seed S] [--img-size N]\n"
             "                  [--normal N] [--pool0 N] [--pool1 N] [--test-normal N] [--test-abnormal N]\n"
+            "                  [--lesion-contrast A,B] [--lesion-size A,B] [--lesions N] [--noise S]\n"
             "                  [--shards N] [--deflate 0-9]\n"
             "\n"
             "Writes a synthetic OC-SSL dataset: chest-radiograph-like images; pool1 and the abnormal\n"
@@ -34,6 +36,10 @@ static void usage(FILE *f)
             "  --pool1 N          unlabeled pool 1 (abnormal)\n"
             "  --test-normal N    normal test images\n"
             "  --test-abnormal N  abnormal test images\n"
+            "  --lesion-contrast A,B  lesion brightness range, 0..1 gray scale (default 0.10,0.28)\n"
+            "  --lesion-size A,B  lesion radius range, fraction of the image width (default 0.05,0.14)\n"
+            "  --lesions N        at most N lesions per abnormal image (default 3)\n"
+            "  --noise S          pixel noise standard deviation, 0..1 gray scale (default 0.02)\n"
             "  --shards N         write an index file plus N shard files (default 1: one file)\n"
             "  --deflate L        deflate level for images, 0 = none (default 1)\n");
 }
@@ -90,6 +96,8 @@ static int write_all(ddad_dataset_writer *w, const ddad_synth_params *p, const i
 int cmd_synth(int argc, char **argv)
 {
     const char *out = NULL, *preset = "demo";
+    double lc[2] = {-1, -1}, ls[2] = {-1, -1}, noise = -1, unused;
+    int64_t lesions = -1;
     int64_t seed = 1, img = -1, normal = -1, pool0 = -1, pool1 = -1, tn = -1, ta = -1, shards = 1, deflate = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
@@ -115,6 +123,18 @@ int cmd_synth(int argc, char **argv)
         if (matched) continue;
         if (!strcmp(a, "--out")) {
             if (!(out = cli_value(SUB, argc, argv, &i))) return DDAD_EXIT_USAGE;
+        } else if (!strcmp(a, "--lesion-contrast")) {
+            if (!(v = cli_value(SUB, argc, argv, &i)) || cli_parse_range(SUB, a, v, 0.0, 1.0, &lc[0], &lc[1]) < 0)
+                return DDAD_EXIT_USAGE;
+        } else if (!strcmp(a, "--lesion-size")) {
+            if (!(v = cli_value(SUB, argc, argv, &i)) || cli_parse_range(SUB, a, v, 0.005, 0.5, &ls[0], &ls[1]) < 0)
+                return DDAD_EXIT_USAGE;
+        } else if (!strcmp(a, "--noise")) {
+            if (!(v = cli_value(SUB, argc, argv, &i)) || cli_parse_range(SUB, a, v, 0.0, 0.5, &noise, &unused) < 0)
+                return DDAD_EXIT_USAGE;
+        } else if (!strcmp(a, "--lesions")) {
+            if (!(v = cli_value(SUB, argc, argv, &i)) || cli_parse_i64(SUB, a, v, 1, 8, &lesions) < 0)
+                return DDAD_EXIT_USAGE;
         } else if (!strcmp(a, "--preset")) {
             if (!(preset = cli_value(SUB, argc, argv, &i))) return DDAD_EXIT_USAGE;
         } else {
@@ -132,15 +152,23 @@ int cmd_synth(int argc, char **argv)
     if (pool1 >= 0) p.pool1 = pool1;
     if (tn > 0) p.test_normal = tn;
     if (ta > 0) p.test_abnormal = ta;
+    if (lc[0] >= 0) p.lesion_contrast_min = lc[0], p.lesion_contrast_max = lc[1];
+    if (ls[0] >= 0) p.lesion_radius_min = ls[0], p.lesion_radius_max = ls[1];
+    if (noise >= 0) p.noise = noise;
+    if (lesions > 0) p.lesions_max = (int)lesions;
 
     int64_t count[DDAD_NUM_SPLITS];
     ddad_synth_counts(&p, count);
     char source[256];
-    snprintf(source, sizeof source, "synth preset=%s seed=%lld", preset, (long long)seed);
+    snprintf(source, sizeof source,
+             "synth preset=%s seed=%lld lesion_contrast=%g,%g lesion_size=%g,%g lesions=%d noise=%g", preset,
+             (long long)seed, p.lesion_contrast_min, p.lesion_contrast_max, p.lesion_radius_min, p.lesion_radius_max,
+             p.lesions_max, p.noise);
     ddad_dataset_spec spec = {.img_size = p.img_size, .with_masks = 1, .shards = (int)shards,
                               .deflate = (int)deflate, .source = source};
     memcpy(spec.count, count, sizeof count);
 
+    cli_cleanup_on_signal();
     double t0 = ddad_now();
     ddad_error err = {0};
     ddad_dataset_writer *w = ddad_dataset_create(out, &spec, &err);
