@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # slurm/scaling.sbatch runs a tiny strong-scaling study (1, 2 and 4 ranks, K = 2) through
-# bench/scaling/driver.sh and produces its table (per run, stage, rank and phase) and plot.
+# bench/scaling/driver.sh (one member epoch, to stay quick) and produces its table (per run, stage, rank and phase) and plot.
 . "$(dirname "$0")/lib.sh"
 study="$DDAD_TEST_WORK/study"
 id="$(submit --ntasks=4 --output="$DDAD_TEST_WORK/scaling-%j.out" "$DDAD_ROOT/slurm/scaling.sbatch" \
-      "$DDAD_TEST_CONFIG" --out "$study" --study strong --ranks "1 2 4" --members 2 --normal 32)"
+      "$DDAD_TEST_CONFIG" --out "$study" --study strong --ranks "1 2 4" --members 2 --normal 32 --set Solver.num_epoch=1)"
 note "job $id: scaling study"
 st="$(wait_state "$id" 150)"
 show_file "$DDAD_TEST_WORK/scaling-$id.out"
