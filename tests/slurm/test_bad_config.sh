@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Jobs that cannot run end FAILED, with the error in their log and no results:
 #   1. a configuration that does not validate (an unknown key);
-#   2. a valid configuration whose dataset does not exist (ddad run fails on every rank).
+#   2. a valid configuration whose dataset does not exist (ddad run fails on every rank);
+#   3. more tasks than ensemble members (8 tasks, 2K = 6).
 . "$(dirname "$0")/lib.sh"
 
 note "1. an unknown key"
@@ -30,4 +31,15 @@ grep -q 'no-such-data.h5' "$log" || fail "the log of job $id does not name the m
 grep -q 'no-such-data.h5' "$dir2/logs/ddad-$id.out" || fail "the run log does not name the missing dataset"
 [ ! -e "$dir2/results.h5" ] && [ ! -e "$dir2/metrics.json" ] || fail "job $id left results in $dir2"
 if compgen -G "$dir2/*.h5*" >/dev/null; then fail "job $id left files that look like results: $(ls "$dir2")"; fi
+
+note "3. more tasks than members"
+dir3="$(run_dir_of run3)"
+id="$(submit --ntasks=8 --output="$DDAD_TEST_WORK/ddad-%j.out" "$DDAD_ROOT/slurm/ddad.sbatch" "$DDAD_TEST_CONFIG" \
+      --set "Exp.out_dir=$dir3")"
+st="$(wait_state "$id" 60)"
+log="$DDAD_TEST_WORK/ddad-$id.out"
+show_file "$log"
+[ "$st" = FAILED ] || fail "job $id with 8 tasks for 6 members ended $st, not FAILED"
+grep -q -- '--ntasks=6' "$log" || fail "the log of job $id does not say to use --ntasks=6"
+[ ! -e "$dir3/results.h5" ] || fail "job $id left results in $dir3"
 echo "PASS"
