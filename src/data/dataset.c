@@ -229,6 +229,11 @@ const ddad_dataset_info *ddad_dataset_get_info(const ddad_dataset *d)
     return &d->info;
 }
 
+int ddad_dataset_is_collective(const ddad_dataset *d)
+{
+    return d->collective;
+}
+
 void ddad_dataset_close(ddad_dataset *d)
 {
     if (!d) return;

@@ -36,6 +36,8 @@ typedef struct ddad_dataset ddad_dataset;
  * differ, zero included). With comm == MPI_COMM_NULL, or a serial HDF5, reads are independent. */
 ddad_dataset *ddad_dataset_open(const char *path, MPI_Comm comm, ddad_error *err);
 const ddad_dataset_info *ddad_dataset_get_info(const ddad_dataset *d);
+/* 1 when reads go through collective MPI-IO, 0 when they are independent. */
+int ddad_dataset_is_collective(const ddad_dataset *d);
 void ddad_dataset_close(ddad_dataset *d);
 
 /* Images [start, start+count) of a split, count*H*W bytes. */

@@ -75,7 +75,7 @@ int ddad_jpeg_load_gray(const char *path, FILE *f, ddad_gray_image *out, ddad_er
             for (int x = 0; x < w; x++) o[x] = ddad_rgb_to_gray(row[3 * x], row[3 * x + 1], row[3 * x + 2]);
     }
     if (je.truncated) {
-        snprintf(je.msg, sizeof je.msg, "file ends before the image data does (truncated)");
+        snprintf(je.msg, sizeof je.msg, "truncated: the file ends inside the image data");
         longjmp(je.jump, 1);
     }
     jpeg_finish_decompress(&cinfo);

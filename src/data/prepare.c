@@ -178,11 +178,11 @@ int ddad_prepare_medad(const ddad_prepare_opts *o, ddad_error *err)
     int64_t test_abnormal = 0;
     for (int64_t i = 0; i < list.count[DDAD_SPLIT_TEST]; i++) test_abnormal += list.labels[DDAD_SPLIT_TEST][i];
     printf("wrote %s%s: %lld images of %dx%d (train normal %lld, pool0 %lld, pool1 %lld, test %lld+%lld), "
-           "%.1f MB, %.2f s with %d threads (%.0f images/s)\n",
+           "%.1f MB, %.2f s with %d thread%s (%.0f images/s)\n",
            o->out, o->shards > 1 ? " (+ shards)" : "", (long long)total, o->img_size, o->img_size,
            (long long)list.count[0], (long long)list.count[1], (long long)list.count[2],
            (long long)(list.count[3] - test_abnormal), (long long)test_abnormal, mb, el, o->threads,
-           el > 0 ? total / el : 0.0);
+           o->threads == 1 ? "" : "s", el > 0 ? total / el : 0.0);
     ddad_medad_free(&list);
     return 0;
 }

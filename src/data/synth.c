@@ -11,6 +11,7 @@
 
 typedef struct {
     double cx, cy, ax, ay, rot, amp, soft;
+    double wobble, lobes, phase;   /* irregular outline: radius * (1 + wobble * cos(lobes * angle + phase)) */
 } lesion;
 
 typedef struct {
@@ -100,6 +101,9 @@ static void draw_lesion(const ddad_synth_params *p, const phantom *ph, ddad_rng 
     l->rot = unif(r, 0, M_PI);
     l->amp = unif(r, p->lesion_contrast_min, p->lesion_contrast_max);
     l->soft = unif(r, 0.3, 0.7);
+    l->wobble = unif(r, 0.0, 0.25);
+    l->lobes = (double)ddad_rng_randint(r, 2, 5);
+    l->phase = unif(r, 0, 2 * M_PI);
 }
 
 static void draw_phantom(const ddad_synth_params *p, ddad_rng *r, int abnormal, phantom *ph)
@@ -123,10 +127,10 @@ static void draw_phantom(const ddad_synth_params *p, ddad_rng *r, int abnormal, 
     ph->body_val = unif(r, 0.50, 0.60);
     ph->medi_val = unif(r, 0.70, 0.80);
     ph->heart_val = unif(r, 0.62, 0.72);
-    ph->heart_x = unif(r, 0.10, 0.18);
-    ph->heart_y = unif(r, 0.30, 0.40);
-    ph->heart_ax = unif(r, 0.24, 0.30);
-    ph->heart_ay = unif(r, 0.20, 0.26);
+    ph->heart_x = unif(r, 0.12, 0.20);
+    ph->heart_y = unif(r, 0.32, 0.42);
+    ph->heart_ax = unif(r, 0.30, 0.38);
+    ph->heart_ay = unif(r, 0.24, 0.30);
     ph->rib_y0 = unif(r, -0.75, -0.62);
     ph->rib_spacing = unif(r, 0.12, 0.15);
     ph->rib_curve = unif(r, 0.35, 0.6);
@@ -165,7 +169,7 @@ static double anatomy(const phantom *ph, double x, double y)
     double lung_v = ph->lung_val + ph->lung_grad * 0.5 * (y + 1.0);
     v += (lung_v - v) * lung;
     double hx = (x - ph->heart_x) / ph->heart_ax, hy = (y - ph->heart_y) / ph->heart_ay;
-    double heart = 1.0 - smoothstep(0.8, 1.05, sqrt(hx * hx + hy * hy));
+    double heart = 1.0 - smoothstep(0.7, 1.1, sqrt(hx * hx + hy * hy));
     v += (ph->heart_val - v) * heart;
     /* Ribs: bands that curve downwards away from the spine; only the nearest one counts. */
     double ax = fabs(x);
@@ -186,6 +190,8 @@ static double lesion_profile(const lesion *l, double x, double y, int *inside)
     double c = cos(l->rot), s = sin(l->rot);
     double u = (x - l->cx) * c + (y - l->cy) * s, w = -(x - l->cx) * s + (y - l->cy) * c;
     double d = sqrt((u / l->ax) * (u / l->ax) + (w / l->ay) * (w / l->ay));
+    if (d > 1.5) return 0.0;   /* far outside even the widest outline */
+    d /= 1.0 + l->wobble * cos(l->lobes * atan2(w / l->ay, u / l->ax) + l->phase);
     double prof = 1.0 - smoothstep(1.0 - l->soft, 1.0, d);
     if (prof >= 0.5) *inside = 1;
     return prof;

@@ -150,8 +150,8 @@ int ddad_paramset_load(hid_t group, ddad_paramset *ps, int with_optimizer, ddad_
         } else {
             hid_t og = H5Gopen2(group, "optimizer", H5P_DEFAULT);
             hsize_t n = ps->n_params;
-            read_ds(og, "exp_avg", H5T_NATIVE_FLOAT, 1, &n, ps->adam_m, bad, sizeof bad);
-            read_ds(og, "exp_avg_sq", H5T_NATIVE_FLOAT, 1, &n, ps->adam_v, bad, sizeof bad);
+            read_ds(group, "optimizer/exp_avg", H5T_NATIVE_FLOAT, 1, &n, ps->adam_m, bad, sizeof bad);
+            read_ds(group, "optimizer/exp_avg_sq", H5T_NATIVE_FLOAT, 1, &n, ps->adam_v, bad, sizeof bad);
             int64_t step = 0;
             hid_t at = H5Aexists(og, "step") > 0 ? H5Aopen(og, "step", H5P_DEFAULT) : -1;
             if (at < 0 || H5Aread(at, H5T_NATIVE_INT64, &step) < 0) {

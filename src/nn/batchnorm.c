@@ -34,18 +34,14 @@ void ddad_bn_forward_train(const ddad_bn_shape *s, const float *x, const float *
         double unbiased = global_count > 1.0 ? var * global_count / (global_count - 1.0) : var;
         running_mean[c] = (float)((1.0 - DDAD_BN_MOMENTUM) * running_mean[c] + DDAD_BN_MOMENTUM * mean);
         running_var[c] = (float)((1.0 - DDAD_BN_MOMENTUM) * running_var[c] + DDAD_BN_MOMENTUM * unbiased);
-        float scale = (float)(gamma[c] * invstd);
-        float shift = (float)(beta[c] - mean * gamma[c] * invstd);
+        /* (x - mean) in double: small batches (BatchNorm1d) can have |mean| >> std */
+        double scale = gamma[c] * invstd, b = beta[c];
         for (int n = 0; n < N; n++) {
             const float *p = x + ((size_t)n * C + c) * HW;
             float *q = y + ((size_t)n * C + c) * HW;
-            if (relu) {
-                for (int i = 0; i < HW; i++) {
-                    float v = p[i] * scale + shift;
-                    q[i] = v > 0.0f ? v : 0.0f;
-                }
-            } else {
-                for (int i = 0; i < HW; i++) q[i] = p[i] * scale + shift;
+            for (int i = 0; i < HW; i++) {
+                float v = (float)(((double)p[i] - mean) * scale + b);
+                q[i] = relu && !(v > 0.0f) ? 0.0f : v;
             }
         }
     }
@@ -101,19 +97,20 @@ void ddad_bn_backward(const ddad_bn_shape *s, const float *x, const float *y, co
     if (red && red->allreduce_sum) red->allreduce_sum(stats, 2 * C, red->ctx);
 #pragma omp parallel for schedule(static)
     for (int c = 0; c < C; c++) {
-        float invstd = save_invstd[c], mean = save_mean[c];
-        float k = gamma[c] * invstd;
-        float mdy = (float)(stats[c] / global_count);
-        float mdyx = (float)(stats[C + c] / global_count);
+        /* double inside: dx is often a small remainder of dy (cancellation) */
+        double invstd = save_invstd[c], mean = save_mean[c];
+        double k = gamma[c] * invstd;
+        double mdy = stats[c] / global_count;
+        double mdyx = stats[C + c] / global_count;
         for (int n = 0; n < N; n++) {
             size_t off = ((size_t)n * C + c) * HW;
             const float *p = x + off, *g = dy + off;
             const float *o = y ? y + off : NULL;
             float *q = dx + off;
             for (int i = 0; i < HW; i++) {
-                float d = (o && !(o[i] > 0.0f)) ? 0.0f : g[i];
-                float xhat = (p[i] - mean) * invstd;
-                q[i] = k * (d - mdy - xhat * mdyx);
+                double d = (o && !(o[i] > 0.0f)) ? 0.0 : (double)g[i];
+                double xhat = ((double)p[i] - mean) * invstd;
+                q[i] = (float)(k * (d - mdy - xhat * mdyx));
             }
         }
     }

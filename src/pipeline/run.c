@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "core/util.h"
+#include "pipeline/ckpt.h"
 
 static const char *STAGES[DDAD_N_STAGES] = {"members", "score", "refine", "eval"};
 static const char *PHASES[DDAD_N_PHASES] = {"train", "reduce", "refine", "eval", "io"};
@@ -57,6 +58,7 @@ void ddad_stage_mark_done(ddad_run *run, int stage)
             for (int ph = 0; ph < DDAD_N_PHASES; ph++) fprintf(f, "%s%.6f", ph ? " " : "", all[r * DDAD_N_PHASES + ph]);
             fputc('\n', f);
         }
+        fprintf(f, "key %s\n", stage <= DDAD_STAGE_SCORE ? run->members_key : run->refine_key);
         if (fclose(f) != 0 || ddad_commit_file(tmp, p) != 0)
             ddad_fatal(DDAD_EXIT_RUNTIME, "cannot write %s: %s", p, strerror(errno));
     }
@@ -73,6 +75,33 @@ void ddad_stage_clear_from(const ddad_run *run, int stage)
         marker_path(run, s, p, sizeof p);
         if (unlink(p) != 0 && errno != ENOENT) ddad_fatal(DDAD_EXIT_RUNTIME, "cannot remove %s: %s", p, strerror(errno));
     }
+}
+
+int ddad_stage_check_key(const ddad_run *run, int stage, ddad_error *err)
+{
+    char p[DDAD_PATH_MAX + 64];
+    marker_path(run, stage, p, sizeof p);
+    FILE *f = fopen(p, "r");
+    if (!f) return 0;
+    char *line = ddad_malloc(4 * DDAD_KEY_MAX, "marker line");
+    const char *want = stage <= DDAD_STAGE_SCORE ? run->members_key : run->refine_key;
+    int rc = 0;
+    while (fgets(line, 4 * DDAD_KEY_MAX, f)) {
+        if (strncmp(line, "key ", 4) != 0) continue;
+        line[strcspn(line, "\n")] = '\0';
+        if (strcmp(line + 4, want) != 0) {
+            char diff[512];
+            ddad_key_diff(want, line + 4, diff, sizeof diff);
+            rc = ddad_error_set(err, DDAD_EXIT_USAGE,
+                                "the %s stage in %s was run with another configuration: %s. Use another Exp.out_dir, "
+                                "or run without --resume to start afresh",
+                                STAGES[stage], run->ckpt_dir, diff);
+        }
+        break;
+    }
+    fclose(f);
+    free(line);
+    return rc;
 }
 
 int ddad_stage_read_times(const ddad_run *run, int stage, double **times)

@@ -51,6 +51,9 @@ void ddad_stage_eval(ddad_run *run);
 /* Markers: OUT/checkpoints/<stage>.done (rank 0 writes, with every rank's phase times). */
 int ddad_stage_done(const ddad_run *run, int stage);
 void ddad_stage_mark_done(ddad_run *run, int stage);
+/* -1 (usage error naming the difference) when the marker of stage was written for another
+ * configuration; 0 when it matches or there is no marker. */
+int ddad_stage_check_key(const ddad_run *run, int stage, ddad_error *err);
 void ddad_stage_clear_from(const ddad_run *run, int stage);   /* removes markers of stage.. */
 /* Reads the per-rank phase times a marker holds: returns the number of ranks (0 if none);
  * times gets n x DDAD_N_PHASES doubles (malloc'd). */

@@ -1,4 +1,6 @@
 /* ddad prepare medad: a Med-AD folder -> a dataset file. */
+#define _GNU_SOURCE   /* sched_getaffinity, CPU_COUNT */
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,6 +12,15 @@
 #include "data/prepare.h"
 
 #define SUB "prepare"
+
+/* The cores this process may run on (a Slurm or taskset allocation), not all the node's. */
+static int usable_cores(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
 
 static void usage(FILE *f)
 {
@@ -26,7 +37,7 @@ static void usage(FILE *f)
             "  --out FILE.h5    the dataset file to write (required)\n"
             "  --img-size N     image side, a multiple of 16 (default 64)\n"
             "  --shards N       write an index file plus N shard files (default 1: one file)\n"
-            "  --threads T      decoding threads (default: all cores)\n"
+            "  --threads T      decoding threads (default: every core this process may use)\n"
             "  --deflate L      deflate level for images, 0 = none (default 1)\n");
 }
 
@@ -40,8 +51,7 @@ int cmd_prepare(int argc, char **argv)
         return cmd_usage_error(SUB, "the first argument is the dataset layout: 'ddad prepare medad --root DIR ...'");
     if (strcmp(argv[1], "medad"))
         return cmd_usage_error(SUB, "unknown dataset layout '%s' (only 'medad' is supported)", argv[1]);
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    ddad_prepare_opts o = {.img_size = 64, .shards = 1, .deflate = 1, .threads = ncpu > 0 ? (int)ncpu : 1};
+    ddad_prepare_opts o = {.img_size = 64, .shards = 1, .deflate = 1, .threads = usable_cores()};
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v;
         int64_t x;

@@ -222,6 +222,14 @@ int cmd_run(int argc, char **argv)
     ddad_dist_barrier(&run->dist);
     ddad_preempt_install();
 
+    /* Finished stages of another configuration cannot be reused. */
+    int check_upto = a.stage >= 0 ? a.stage + (a.resume ? 1 : 0) : (a.resume ? DDAD_N_STAGES : 0);
+    for (int s = 0; s < check_upto; s++)
+        if (ddad_stage_check_key(run, s, &err) != 0) {
+            if (rank == 0) fprintf(stderr, "ddad run: error: %s\n", err.msg);
+            return finish(err.code);
+        }
+
     /* Which stages run: all (from the first unfinished one with --resume) or just one. */
     int first = 0, last = DDAD_N_STAGES - 1;
     if (a.stage >= 0) {

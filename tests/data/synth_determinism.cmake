@@ -1,5 +1,5 @@
-# synth determinism: the same seed gives identical contents, another seed different ones,
-# and sharding does not change the contents.
+# synth determinism: the same seed gives identical contents (whatever the thread count),
+# another seed different ones, and sharding does not change the contents.
 # Usage: cmake -DEXE=ddad -DCMP=test_dataset -DDIR=work_dir -P synth_determinism.cmake
 file(REMOVE_RECURSE ${DIR})
 file(MAKE_DIRECTORY ${DIR})
@@ -11,10 +11,12 @@ function(run)
   message(STATUS "${out}")
 endfunction()
 run(${EXE} synth --preset ci --seed 7 --out ${DIR}/a.h5)
-run(${EXE} synth --preset ci --seed 7 --out ${DIR}/b.h5)
+run(${CMAKE_COMMAND} -E env OMP_NUM_THREADS=1 ${EXE} synth --preset ci --seed 7 --out ${DIR}/b.h5)
+run(${CMAKE_COMMAND} -E env OMP_NUM_THREADS=3 ${EXE} synth --preset ci --seed 7 --out ${DIR}/e.h5)
 run(${EXE} synth --preset ci --seed 7 --shards 3 --out ${DIR}/c.h5)
 run(${EXE} synth --preset ci --seed 8 --out ${DIR}/d.h5)
 run(${CMP} compare ${DIR}/a.h5 ${DIR}/b.h5 same)
 run(${CMP} compare ${DIR}/a.h5 ${DIR}/c.h5 same)
+run(${CMP} compare ${DIR}/b.h5 ${DIR}/e.h5 same)
 run(${CMP} compare ${DIR}/a.h5 ${DIR}/d.h5 diff)
 file(REMOVE_RECURSE ${DIR})

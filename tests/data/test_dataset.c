@@ -101,6 +101,11 @@ static void check_file(const char *path, MPI_Comm comm, int rank)
     ddad_dataset *d = ddad_dataset_open(path, comm, &err);
     if (!d) ddad_fatal_error(&err);
     const ddad_dataset_info *info = ddad_dataset_get_info(d);
+#ifdef DDAD_HDF5_PARALLEL
+    CHECK(ddad_dataset_is_collective(d) == (comm != MPI_COMM_NULL), "collective MPI-IO expected iff a communicator is given");
+#else
+    CHECK(!ddad_dataset_is_collective(d), "a serial HDF5 reads independently");
+#endif
     CHECK(info->format_version == DDAD_DATASET_FORMAT_VERSION, "format version %d", info->format_version);
     CHECK(info->img_size == IMG, "img_size %d", info->img_size);
     CHECK(info->has_masks == 1, "has_masks");

@@ -1,5 +1,6 @@
 """ddad prepare vs Pillow: builds a small Med-AD folder with PNG (1/8/16 bit; L, LA, RGB,
-RGBA, P with and without transparency) and JPEG (L, RGB) images of assorted sizes, runs
+RGBA, P with and without transparency; 2/4-bit gray and palette; Adam7-interlaced) and JPEG
+(L, RGB, progressive) images of assorted sizes, runs
 `ddad prepare`, and compares every image with Pillow's convert("L").resize(BILINEAR):
 at most 1 gray level apart everywhere, identical on >= 99% of pixels. For 16-bit files the
 reference scales each sample with (v*255 + 32767) // 65535 in numpy first (ddad's rule;
@@ -72,6 +73,30 @@ def make_image(kind, path, w, h, rng):
     elif kind == "jpeg_RGB":
         Image.fromarray(content(rng, w, h, 3, 255), "RGB").save(path, "JPEG", quality=int(rng.integers(60, 96)),
                                                                subsampling=int(rng.integers(0, 3)))
+    elif kind in ("png_L2", "png_L4"):
+        bits = int(kind[-1])
+        a = (content(rng, w, h, 1, 255).astype(np.int32) >> (8 - bits)).astype(np.uint8)
+        pngwrite.write(path, a.tolist(), w, h, pngwrite.GRAY, bits)
+    elif kind in ("png_P4_trns", "png_P2"):
+        bits = 4 if kind == "png_P4_trns" else 2
+        n = 1 << bits
+        pal = rng.integers(0, 256, (n, 3)).astype(np.uint8)
+        idx = (content(rng, w, h, 1, 255).astype(np.int32) * n // 256).astype(np.uint8)
+        chunks = [(b"PLTE", pal.tobytes())]
+        if bits == 4:
+            chunks.append((b"tRNS", bytes(rng.integers(0, 256, n).astype(np.uint8))))
+        pngwrite.write(path, idx.tolist(), w, h, pngwrite.PALETTE, bits, chunks)
+    elif kind in ("png_L_adam7", "png_RGBA_adam7", "png16_RGB_adam7"):
+        mode = {"png_L_adam7": "L", "png_RGBA_adam7": "RGBA", "png16_RGB_adam7": "RGB"}[kind]
+        ch = len(mode)
+        ct = {"L": pngwrite.GRAY, "RGBA": pngwrite.RGBA, "RGB": pngwrite.RGB}[mode]
+        depth = 16 if kind.startswith("png16") else 8
+        a = content(rng, w, h, ch, 65535 if depth == 16 else 255)
+        pngwrite.write(path, a.reshape(h, w * ch).tolist(), w, h, ct, depth, interlace=True)
+        if depth == 16:
+            return Image.fromarray(scale16(a), "RGB").convert("L")
+    elif kind == "jpeg_RGB_progressive":
+        Image.fromarray(content(rng, w, h, 3, 255), "RGB").save(path, "JPEG", quality=85, progressive=True)
     elif kind.startswith("png16_"):
         mode = kind[len("png16_"):]
         ch = {"L": 1, "LA": 2, "RGB": 3, "RGBA": 4}[mode]
@@ -89,8 +114,9 @@ def make_image(kind, path, w, h, rng):
     return Image.open(path).convert("L")
 
 
-KINDS = ["png_L", "png_1", "png_LA", "png_RGB", "png_RGBA", "png_P", "png_P_trns_index", "png_P_trns_bytes",
-         "png16_L", "png16_LA", "png16_RGB", "png16_RGBA", "jpeg_L", "jpeg_RGB"]
+KINDS = ["png_L", "png_1", "png_L2", "png_L4", "png_LA", "png_RGB", "png_RGBA", "png_P", "png_P2", "png_P4_trns",
+         "png_P_trns_index", "png_P_trns_bytes", "png_L_adam7", "png_RGBA_adam7", "png16_RGB_adam7",
+         "png16_L", "png16_LA", "png16_RGB", "png16_RGBA", "jpeg_L", "jpeg_RGB", "jpeg_RGB_progressive"]
 
 
 def main():

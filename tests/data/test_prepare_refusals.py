@@ -52,6 +52,19 @@ def build(root, doc=None, raw_json=None, files=None, skip=()):
                 f.write(data)
 
 
+# A valid 16x16 baseline gray JPEG (made once with Pillow; stored here to keep this test
+# free of Python packages).
+JPEG = bytes.fromhex(
+    "ffd8ffe000104a46494600010100000100010000ffdb0043000302020302020303030304030304050805050404050a070706"
+    "080c0a0c0c0b0a0b0b0d0e12100d0e110e0b0b1016101113141515150c0f171816141812141514ffc0000b08001000100101"
+    "1100ffc4001f0000010501010101010100000000000000000102030405060708090a0bffc400b51000020103030204030505"
+    "04040000017d01020300041105122131410613516107227114328191a1082342b1c11552d1f02433627282090a161718191a"
+    "25262728292a3435363738393a434445464748494a535455565758595a636465666768696a737475767778797a8384858687"
+    "88898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2"
+    "e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9faffda0008010100003f00f922dbf66de9fe8bff008ed6b5b7ecdbd3fd17ff001d"
+    "afd40b6fd9b7a7fa2ffe3b5ab6dfb36f4ff45ffc76bfffd9")
+
+
 def cases():
     png = good_png()
     truncated = png[: len(png) // 2]
@@ -85,13 +98,15 @@ def cases():
     doc = layout([["a.png", "/etc/passwd"], ["c.png"], ["d.png"], ["e.png"], ["f.png"]])
     yield "absolute path", dict(doc=doc), r'"/etc/passwd": absolute path'
     yield "missing image", dict(doc=layout(GOOD), skip={"d.png"}), r"1 of 6 images could not be read:\n.*images/d\.png: missing"
-    yield "truncated PNG", dict(doc=layout(GOOD), files={"c.png": truncated}), r"images/c\.png: corrupt PNG"
+    yield "truncated PNG", dict(doc=layout(GOOD), files={"c.png": truncated}), r"images/c\.png: corrupt PNG \(truncated"
     yield "PNG with bad CRC", dict(doc=layout(GOOD), files={"c.png": bytes(bad_crc)}), r"images/c\.png: corrupt PNG"
     yield "not an image", dict(doc=layout(GOOD), files={"e.png": b"hello, this is text\n"}), \
         r"images/e\.png: not a PNG or JPEG"
     yield "empty image file", dict(doc=layout(GOOD), files={"e.png": b""}), r"images/e\.png: empty file"
     yield "truncated JPEG", dict(doc=layout([["a.png", "b.png"], ["c.png"], ["d.png"], ["e.png"], ["j.jpg"]]),
                                  files={"j.jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"}), r"images/j\.jpg: corrupt JPEG"
+    yield "half a JPEG", dict(doc=layout([["a.png", "b.png"], ["c.png"], ["d.png"], ["e.png"], ["j.jpg"]]),
+                              files={"j.jpg": JPEG[:-20]}), r"images/j\.jpg: corrupt JPEG \(truncated"
     yield "directory as image", dict(doc=layout(GOOD), files={"f.png": None}, skip={"f.png"}), \
         r"images/f\.png: unreadable"
     doc = layout([["a.png", "b.png"] + many_missing, ["c.png"], ["d.png"], ["e.png"], ["f.png"]])

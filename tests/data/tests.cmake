@@ -53,3 +53,10 @@ foreach(case
            COMMAND ${CMAKE_COMMAND} -DEXE=${DDAD_EXE} "-DARGS=${args}" -DEXPECT_RC=2 "-DEXPECT_ERR=${regex}" -P ${_expect})
   set_tests_properties(data.cli_${name} PROPERTIES LABELS unit)
 endforeach()
+
+# --help works for each data subcommand.
+add_test(NAME data.cli_help_prepare COMMAND ${DDAD_EXE} prepare --help)
+add_test(NAME data.cli_help_synth COMMAND ${DDAD_EXE} synth --help)
+add_test(NAME data.cli_help_info COMMAND ${DDAD_EXE} info --help)
+set_tests_properties(data.cli_help_prepare data.cli_help_synth data.cli_help_info PROPERTIES LABELS unit
+                     PASS_REGULAR_EXPRESSION "usage: ddad")

@@ -1,7 +1,11 @@
-/* Checks ddad's C networks against PyTorch (the file make_parity.py writes): forward
- * outputs, loss and every gradient to relative error 1e-5 (max|a-b| / max|b| per tensor),
- * parameters and BatchNorm buffers after 10 Adam steps to 1e-4, eval-mode outputs to 1e-5.
- * Usage: test_parity FILE.h5 */
+/* Checks ddad's C networks against PyTorch (the file make_parity.py writes; the reference
+ * is PyTorch in float64 from the same float32 weights and inputs): forward outputs, loss
+ * and every gradient to relative error 1e-5 (max|a-b| / max|b| per tensor), parameters and
+ * BatchNorm buffers after 10 Adam steps to 1e-4, eval-mode outputs to 1e-5.
+ * Where PyTorch's own float32 computation is further than that from the float64 reference
+ * (training amplifies rounding), the tolerance is 3x PyTorch's float32 error: ddad must
+ * be about as close to the exact result as PyTorch is.
+ * Usage: test_parity FILE.h5 [case ...] */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,8 +52,9 @@ static void report(const char *cs, const char *what, const char *name, double er
     printf("%-18s %-8s %-32s rel %.3e  (tol %.0e) %s\n", cs, what, name, err, tol, ok ? "ok" : "FAIL");
 }
 
-static void compare(hid_t g, const char *cs, const char *what, const char *name, const float *a, size_t n, double tol,
-                    double floor)
+/* g32: the group with PyTorch's float32 results (or -1). */
+static void compare2(hid_t g, hid_t g32, const char *cs, const char *what, const char *name, const float *a, size_t n,
+                     double tol, double floor)
 {
     size_t m;
     float *b = h5_read_floats(g, name, &m);
@@ -57,16 +62,51 @@ static void compare(hid_t g, const char *cs, const char *what, const char *name,
         printf("%-18s %-8s %-32s size %zu vs %zu FAIL\n", cs, what, name, n, m);
         failures++;
     } else {
-        report(cs, what, name, rel_err(a, b, n, floor), tol);
+        double t = tol;
+        if (g32 >= 0) {
+            float *b32 = h5_read_floats(g32, name, NULL);
+            double e32 = rel_err(b32, b, n, floor);
+            if (3.0 * e32 > t) t = 3.0 * e32;
+            free(b32);
+        }
+        report(cs, what, name, rel_err(a, b, n, floor), t);
     }
     free(b);
 }
 
-/* Biases of layers followed by train-mode BatchNorm have an analytically zero gradient:
- * both sides hold rounding noise, compared against the network's largest gradient. */
+static void compare(hid_t g, const char *cs, const char *what, const char *name, const float *a, size_t n, double tol,
+                    double floor)
+{
+    compare2(g, -1, cs, what, name, a, n, tol, floor);
+}
+
+static void compare_top(hid_t g, const char *cs, const char *name, const float *a, size_t n)
+{
+    size_t m;
+    char n32[64];
+    snprintf(n32, sizeof n32, "%s_f32", name);
+    float *b = h5_read_floats(g, name, &m);
+    float *b32 = h5_read_floats(g, n32, NULL);
+    double t = TOL_FWD, e32 = m == n ? rel_err(b32, b, n, 0) : 0;
+    if (3.0 * e32 > t) t = 3.0 * e32;
+    if (m != n) {
+        printf("%-18s %-8s %-32s size %zu vs %zu FAIL\n", cs, "train", name, n, m);
+        failures++;
+    } else {
+        report(cs, "train", name, rel_err(a, b, n, 0), t);
+    }
+    free(b);
+    free(b32);
+}
+
+/* Biases whose effect reaches a train-mode BatchNorm only through linear maps (a layer
+ * directly before BN, or linear_enc.3 feeding linear_dec.0 -> BN) have an analytically
+ * zero gradient: both sides hold rounding noise, so the error is measured against the
+ * network's largest gradient. */
 static int zero_grad_bias(const char *name)
 {
-    const char *list[] = {"linear_enc.0.bias", "linear_dec.0.bias", "model.0.bias", "model.3.bias"};
+    const char *list[] = {"linear_enc.0.bias", "linear_enc.3.bias", "linear_dec.0.bias", "model.0.bias",
+                          "model.3.bias"};
     for (size_t i = 0; i < sizeof list / sizeof *list; i++)
         if (strcmp(name, list[i]) == 0) return 1;
     return 0;
@@ -74,7 +114,7 @@ static int zero_grad_bias(const char *name)
 
 static void compare_grads(hid_t g, const char *cs, const ddad_paramset *ps)
 {
-    hid_t gg = H5Gopen2(g, "grad", H5P_DEFAULT);
+    hid_t gg = H5Gopen2(g, "grad", H5P_DEFAULT), g32 = H5Gopen2(g, "grad_f32", H5P_DEFAULT);
     double floor = 0;
     for (int i = 0; i < ps->n_param_desc; i++) {
         size_t n;
@@ -85,22 +125,25 @@ static void compare_grads(hid_t g, const char *cs, const ddad_paramset *ps)
     }
     for (int i = 0; i < ps->n_param_desc; i++) {
         const ddad_tensor_desc *d = &ps->param_desc[i];
-        compare(gg, cs, "grad", d->name, ps->grads + d->offset, d->count, TOL_FWD, zero_grad_bias(d->name) ? floor : 0);
+        compare2(gg, g32, cs, "grad", d->name, ps->grads + d->offset, d->count, TOL_FWD,
+                 zero_grad_bias(d->name) ? floor : 0);
     }
+    H5Gclose(g32);
     H5Gclose(gg);
 }
 
 static void compare_state(hid_t g, const char *cs, const ddad_paramset *ps)
 {
-    hid_t sg = H5Gopen2(g, "stepped", H5P_DEFAULT);
+    hid_t sg = H5Gopen2(g, "stepped", H5P_DEFAULT), s32 = H5Gopen2(g, "stepped_f32", H5P_DEFAULT);
     for (int i = 0; i < ps->n_param_desc; i++) {
         const ddad_tensor_desc *d = &ps->param_desc[i];
-        compare(sg, cs, "stepped", d->name, ps->params + d->offset, d->count, TOL_STEP, 0);
+        compare2(sg, s32, cs, "stepped", d->name, ps->params + d->offset, d->count, TOL_STEP, 0);
     }
     for (int i = 0; i < ps->n_buffer_desc; i++) {
         const ddad_tensor_desc *d = &ps->buffer_desc[i];
-        compare(sg, cs, "stepped", d->name, ps->buffers + d->offset, d->count, TOL_STEP, 0);
+        compare2(sg, s32, cs, "stepped", d->name, ps->buffers + d->offset, d->count, TOL_STEP, 0);
     }
+    H5Gclose(s32);
     H5Gclose(sg);
 }
 
@@ -129,12 +172,12 @@ static void ae_case(hid_t g, const char *cs)
     float *x = h5_read_floats(g, "x", &n);
     float loss = ddad_ae_forward_backward(ae, x, batch);
     size_t nout = (size_t)batch * (sh.unc ? 2 : 1) * sh.img_size * sh.img_size;
-    compare(g, cs, "train", "out", ddad_ae_output(ae), nout, TOL_FWD, 0);
-    compare(g, cs, "train", "loss", &loss, 1, TOL_FWD, 0);
+    compare_top(g, cs, "out", ddad_ae_output(ae), nout);
+    compare_top(g, cs, "loss", &loss, 1);
     compare_grads(g, cs, ps);
     for (int s = 0; s < steps; s++) ddad_ae_train_step(ae, x, batch, &opt, NULL);
     compare_state(g, cs, ps);
-    if (ps->num_batches_tracked != steps + 1) {
+    if (ps->num_batches_tracked != steps + 1 || ps->step != steps) {
         printf("%-18s num_batches_tracked %lld, expected %d FAIL\n", cs, (long long)ps->num_batches_tracked, steps + 1);
         failures++;
     }
@@ -164,8 +207,8 @@ static void refine_case(hid_t g, const char *cs)
     float *x = h5_read_floats(g, "x", &n);
     unsigned char *t = h5_read_u8(g, "target", &n);
     float loss = ddad_refine_forward_backward(r, x, t, batch, batch, NULL);
-    compare(g, cs, "train", "out", ddad_refine_prob(r), (size_t)batch * 2 * h * w, TOL_FWD, 0);
-    compare(g, cs, "train", "loss", &loss, 1, TOL_FWD, 0);
+    compare_top(g, cs, "out", ddad_refine_prob(r), (size_t)batch * 2 * h * w);
+    compare_top(g, cs, "loss", &loss, 1);
     compare_grads(g, cs, ps);
     for (int s = 0; s < steps; s++) {
         ddad_refine_forward_backward(r, x, t, batch, batch, NULL);

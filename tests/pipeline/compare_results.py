@@ -37,6 +37,9 @@ def main():
     ap.add_argument("b")
     ap.add_argument("--exact", nargs="*", default=[])
     ap.add_argument("--rtol", nargs="*", default=[])
+    ap.add_argument("--norm-rtol", nargs="*", default=[],
+                    help="GROUP=TOL: ||a-b|| / ||b|| over all float datasets under GROUP together")
+    ap.add_argument("--exclude", nargs="*", default=[], help="skip datasets whose path contains one of these")
     args = ap.parse_args()
     fa, fb = h5py.File(args.a, "r"), h5py.File(args.b, "r")
     checked = 0
@@ -67,6 +70,23 @@ def main():
             if not err <= tol:
                 sys.exit(f"{k}: relative difference {err:.3g} > {tol:g}")
             checked += 1
+    for spec in args.norm_rtol:
+        group, tol = spec.rsplit("=", 1)
+        tol = float(tol)
+        da, db = datasets(fa, group), datasets(fb, group)
+        keys = sorted(k for k in da if "@" not in k and np.asarray(da[k]).dtype.kind == "f"
+                      and not any(x in k for x in args.exclude))
+        if sorted(da) != sorted(db) or not keys:
+            sys.exit(f"{group}: the files hold different datasets")
+        a = np.concatenate([np.ravel(da[k]).astype(np.float64) for k in keys])
+        b = np.concatenate([np.ravel(db[k]).astype(np.float64) for k in keys])
+        err = np.linalg.norm(a - b) / np.linalg.norm(b)
+        worst = max(keys, key=lambda k: np.linalg.norm(np.ravel(da[k]) - np.ravel(db[k])) /
+                    max(np.linalg.norm(np.ravel(db[k])), 1e-30))
+        print(f"{group}: relative difference {err:.3g} over {a.size} values (largest per tensor: {worst})")
+        if not err <= tol:
+            sys.exit(f"{group}: relative difference {err:.3g} > {tol:g}")
+        checked += len(keys)
     print(f"compare_results: {checked} datasets agree ({args.a} vs {args.b})")
 
 
