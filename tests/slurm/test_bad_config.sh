@@ -29,8 +29,8 @@ show_file "$log"
 [ "$st" = FAILED ] || fail "job $id with a missing dataset ended $st, not FAILED"
 [ "$(job_field "$id" Restarts)" = 0 ] || fail "a failed job must not be requeued"
 grep -q 'ddad.sbatch: mpirun -np 2 ' "$log" || fail "DDAD_LAUNCHER=mpirun did not launch with mpirun -np 2"
-grep -q 'no-such-data.h5' "$log" || fail "the log of job $id does not name the missing dataset"
-grep -q 'no-such-data.h5' "$dir2/logs/ddad-$id.out" || fail "the run log does not name the missing dataset"
+grep -q 'ddad run: error: .*no-such-data.h5' "$log" || fail "the log of job $id lacks ddad's error naming the dataset"
+grep -q 'ddad run: error: .*no-such-data.h5' "$dir2/logs/ddad-$id.out" || fail "the run log lacks ddad's error naming the dataset"
 [ ! -e "$dir2/results.h5" ] && [ ! -e "$dir2/metrics.json" ] || fail "job $id left results in $dir2"
 if compgen -G "$dir2/*.h5*" >/dev/null; then fail "job $id left files that look like results: $(ls "$dir2")"; fi
 
