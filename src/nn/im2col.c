@@ -59,10 +59,15 @@ void ddad_im2col(const ddad_conv_shape *s, int nb, const float *x, float *col)
                     for (int ox = lo; ox < hi; ox++) d[ox] = row[ox - s->pad + j];
                     for (int ox = hi > lo ? hi : lo; ox < s->ow; ox++) d[ox] = 0.0f;
                 } else {
-                    for (int ox = 0; ox < s->ow; ox++) {
-                        int ix = ox * s->stride - s->pad + j;
-                        d[ox] = (ix >= 0 && ix < s->w) ? row[ix] : 0.0f;
-                    }
+                    /* valid ox: 0 <= ox*stride - pad + j < w */
+                    const int st = s->stride, off = j - s->pad;
+                    int lo = off < 0 ? (-off + st - 1) / st : 0;
+                    int hi = (s->w - 1 - off) / st + 1;
+                    if (hi > s->ow) hi = s->ow;
+                    if (lo > hi) lo = hi;
+                    for (int ox = 0; ox < lo; ox++) d[ox] = 0.0f;
+                    for (int ox = lo; ox < hi; ox++) d[ox] = row[ox * st + off];
+                    for (int ox = hi; ox < s->ow; ox++) d[ox] = 0.0f;
                 }
             }
         }
@@ -94,10 +99,11 @@ void ddad_col2im(const ddad_conv_shape *s, int nb, const float *col, float *x)
                         if (hi > s->ow) hi = s->ow;
                         for (int ox = lo; ox < hi; ox++) row[ox - s->pad + j] += sr[ox];
                     } else {
-                        for (int ox = 0; ox < s->ow; ox++) {
-                            int ix = ox * s->stride - s->pad + j;
-                            if (ix >= 0 && ix < s->w) row[ix] += sr[ox];
-                        }
+                        const int st = s->stride, off = j - s->pad;
+                        int lo = off < 0 ? (-off + st - 1) / st : 0;
+                        int hi = (s->w - 1 - off) / st + 1;
+                        if (hi > s->ow) hi = s->ow;
+                        for (int ox = lo; ox < hi; ox++) row[ox * st + off] += sr[ox];
                     }
                 }
             }

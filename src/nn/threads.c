@@ -16,11 +16,15 @@ void ddad_nn_set_threads(int n)
         n = cores > 0 ? (int)cores : 1;
     }
     nn_threads = n;
-    openblas_set_num_threads(n);
+    /* ddad_sgemm splits the work over OpenMP threads itself; each BLAS call is serial */
+    openblas_set_num_threads(1);
 #ifdef DDAD_WITH_OPENMP
     omp_set_num_threads(n);
 #endif
 }
+
+/* Serial BLAS even before anyone calls ddad_nn_set_threads. */
+__attribute__((constructor)) static void serial_blas(void) { openblas_set_num_threads(1); }
 
 int ddad_nn_get_threads(void)
 {
