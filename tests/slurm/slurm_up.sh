@@ -30,6 +30,13 @@ for p in mpi_pmix proctrack_linuxproc task_none; do
     die "the Slurm plugin $p is missing; install slurm-wlm-basic-plugins"
 done
 
+# A previous run of this build tree that was interrupted before slurm_down.sh: stop its
+# daemons (by their pid files) before starting new ones.
+if [ -f "$state_file" ]; then
+  echo "slurm_up.sh: stopping the test Slurm left by an interrupted run ($state_file)"
+  "$here/slurm_down.sh" "$state_file" || true
+fi
+
 node="$(hostname -s)"
 if ! getent hosts "$node" >/dev/null 2>&1; then
   # slurmd looks its own name up; map it to the loopback address once.
