@@ -7,7 +7,8 @@
 #                     weak-members  K = members x ranks (the member work per rank is fixed)
 #                     weak-data     D_n = normal x ranks (the refiner's data per rank is fixed)
 #   --ranks "1 2 4" rank counts (default "1 2 4"); a count above 2K is skipped with a note
-#   --members K     K for strong and weak-data; K per rank for weak-members (default: the config's)
+#   --members K     K for strong and weak-data; K per rank for weak-members, so 2K/N members
+#                   per rank (default: the config's); ddad needs K >= 2
 #   --normal N      known-normal training images of the synthetic dataset (default 64); the
 #                   other sizes come from `ddad synth --preset ci`
 #   --data FILE     use this dataset instead of synthesising one (strong, weak-members only)
@@ -24,7 +25,7 @@ ddad="${DDAD:-$root/build/ddad}"
 py="${DDAD_PYTHON:-/usr/bin/python3}"
 
 die() { echo "driver.sh: $*" >&2; exit 2; }
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 
 config="" out="" studies="strong" ranks="1 2 4" members="" normal=64 data="" launcher="" repeat=1 plot=1
 sets=()
@@ -89,6 +90,7 @@ launch() {   # launch N: the launcher's argument vector for N ranks
 failures=0
 run_case() {   # run_case STUDY RANKS K NORMAL
   local study="$1" r="$2" k="$3" n="$4" rep tag dir file t0 t1 rc status
+  [ "$k" -ge 2 ] || die "$study: K = $k for $r rank(s), but ddad needs Ensemble.members >= 2: raise --members"
   if [ "$r" -gt "$((2 * k))" ]; then
     echo "driver.sh: $study: skipping $r ranks: more than 2K = $((2 * k)) members"
     return
