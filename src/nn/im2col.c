@@ -74,8 +74,54 @@ void ddad_im2col(const ddad_conv_shape *s, int nb, const float *x, float *col)
     }
 }
 
+/* Strided convolutions gather: every x element sums its (at most ceil(k/s)^2) column
+ * entries in (i, j) order, written once; the same additions, in the same order, as
+ * scattering tap by tap into a zeroed x. */
+static void col2im_gather(const ddad_conv_shape *s, int nb, const float *col, float *x)
+{
+    const int kk = s->kh * s->kw, ohw = s->oh * s->ow;
+    const size_t ncols = (size_t)nb * ohw;
+    const int planes = nb * s->c;
+    /* per input column x: the (j, ox) pairs that reach it, in j order */
+    int tapx[s->w][4], nx[s->w];
+    for (int ix = 0; ix < s->w; ix++) {
+        nx[ix] = 0;
+        for (int j = (ix + s->pad) % s->stride; j < s->kw; j += s->stride) {
+            int ox = (ix + s->pad - j) / s->stride;
+            if (ox >= 0 && ox < s->ow && nx[ix] < 2) {
+                tapx[ix][2 * nx[ix]] = j;
+                tapx[ix][2 * nx[ix] + 1] = ox;
+                nx[ix]++;
+            }
+        }
+    }
+#pragma omp parallel for schedule(static)
+    for (int pl = 0; pl < planes; pl++) {
+        int n = pl / s->c, c = pl % s->c;
+        float *dst = x + (size_t)pl * s->h * s->w;
+        for (int iy = 0; iy < s->h; iy++) {
+            float *row = dst + (size_t)iy * s->w;
+            for (int ix = 0; ix < s->w; ix++) row[ix] = 0.0f;
+            for (int i = (iy + s->pad) % s->stride; i < s->kh; i += s->stride) {
+                int oy = (iy + s->pad - i) / s->stride;
+                if (oy < 0 || oy >= s->oh) continue;
+                const float *base = col + (size_t)(c * kk + i * s->kw) * ncols + (size_t)n * ohw + (size_t)oy * s->ow;
+                for (int ix = 0; ix < s->w; ix++) {
+                    float acc = row[ix];
+                    for (int t = 0; t < nx[ix]; t++) acc += base[(size_t)tapx[ix][2 * t] * ncols + tapx[ix][2 * t + 1]];
+                    row[ix] = acc;
+                }
+            }
+        }
+    }
+}
+
 void ddad_col2im(const ddad_conv_shape *s, int nb, const float *col, float *x)
 {
+    if (s->stride == 2 && s->kw <= 2 * s->stride && s->w <= 4096) {
+        col2im_gather(s, nb, col, x);
+        return;
+    }
     const int kk = s->kh * s->kw, ohw = s->oh * s->ow;
     const size_t ncols = (size_t)nb * ohw;
     const int planes = nb * s->c;

@@ -252,6 +252,7 @@ int main(void)
     ddad_rng_init(&rng, 3, DDAD_MOD_DATA, 0, DDAD_RNG_TEST, 0);
     conv_case("conv2d k4 s2 p1", ddad_conv_shape_make(2, 3, 8, 8, 4, 4, 2, 1), 0, 0);
     conv_case("conv2d k3 s1 p1 +bias", ddad_conv_shape_make(2, 3, 7, 6, 5, 3, 1, 1), 0, 1);
+    conv_case("conv3x3 16->17 +bias", ddad_conv_shape_make(2, 16, 7, 5, 17, 3, 1, 1), 0, 1);
     conv_case("convtranspose k4 s2 p1", ddad_convt_shape_make(2, 4, 4, 4, 3, 4, 2, 1), 1, 0);
     bn_case("batchnorm2d train", 3, 4, 5, 0);
     bn_case("batchnorm1d train", 6, 5, 1, 0);
