@@ -145,12 +145,8 @@ void ddad_stage_members(ddad_run *run)
     int rounds_run = 0;
     for (int e = 0; e < E; e++) {
         memset(stats, 0, sizeof(double) * (size_t)M * N_STATS);
-        int any = 0;
         for (int i = 0; i < d->n_local; i++)
-            if (jobs[i].st.epoch == e) {
-                train_epoch(run, &jobs[i], order, x, stats);
-                any = 1;
-            }
+            if (jobs[i].st.epoch == e) train_epoch(run, &jobs[i], order, x, stats);
         ddad_preempt_test_hook(run, "members", e + 1);
         if (d->size > 1) {
             double t1 = ddad_now();
@@ -175,14 +171,12 @@ void ddad_stage_members(ddad_run *run)
         int periodic = c->every_epochs > 0 && (e + 1) % c->every_epochs == 0;
         for (int i = 0; i < d->n_local; i++)
             if (jobs[i].st.epoch == e + 1 && (periodic || e + 1 == E)) save_member(run, &jobs[i]);
-        (void)any;
         if (ddad_preempt_agreed(run)) {
             for (int i = 0; i < d->n_local; i++)
                 if (!(jobs[i].st.epoch == e + 1 && (periodic || e + 1 == E))) save_member(run, &jobs[i]);
             ddad_preempt_exit(run, "member training");
         }
     }
-    /* Members that were complete before this run still need their final file: they have it. */
     for (int i = 0; i < d->n_local; i++) {
         ddad_ae_free(jobs[i].ae);
         ddad_train_state_free(&jobs[i].st);

@@ -19,7 +19,7 @@
 
 #define SCORE_CHUNK 32
 
-static void write_scores(ddad_run *run, int64_t n, size_t hw, const char *names, const int8_t *labels,
+static void write_scores(ddad_run *run, int64_t n, const char *names, const int8_t *labels,
                          float *const maps[3], float *const scores[3])
 {
     static const char *MAP_NAMES[3] = {"rec", "intra", "inter"};
@@ -39,7 +39,6 @@ static void write_scores(ddad_run *run, int64_t n, size_t hw, const char *names,
         rc = ddad_h5_write(f, nm, H5T_NATIVE_FLOAT, 3, d3, maps[k], &err) ||
              ddad_h5_write(f, MAP_NAMES[k], H5T_NATIVE_FLOAT, 1, d1, scores[k], &err);
     }
-    (void)hw;
     if (H5Fclose(f) < 0 || rc) ddad_fatal(DDAD_EXIT_RUNTIME, "writing %s failed: %s", tmp, err.msg);
     if (ddad_commit_file(tmp, path) != 0) ddad_fatal(DDAD_EXIT_RUNTIME, "cannot rename %s to %s", tmp, path);
 }
@@ -97,7 +96,7 @@ void ddad_stage_score(ddad_run *run)
     }
     if (d->rank == 0) {
         double t1 = ddad_now();
-        write_scores(run, n, hw, names, labels, maps, scores);
+        write_scores(run, n, names, labels, maps, scores);
         run->phase_time[DDAD_PHASE_IO] += ddad_now() - t1;
         log_info("score: %lld test images scored with %d members", (long long)n, M);
     }

@@ -64,8 +64,8 @@ case "$case_name" in
   refiner_ranks)
     for n in 1 2 3; do
       rm -rf "$WORK/ref$n" && mkdir -p "$WORK/ref$n" && cp -r "$WORK/np1/checkpoints" "$WORK/ref$n/" || fail "copy"
-      run_ddad "$n" "$WORK/ref$n" --stage refine --refine-steps 20 --set RefineSolver.num_epoch=2 \
-        --set RefineSolver.bs=4 ||
+      run_ddad "$n" "$WORK/ref$n" --stage refine --refine-steps 20 --set RefineSolver.num_epoch=4 \
+        --set RefineSolver.bs=8 ||
         fail "refiner with $n ranks failed"
     done
     # The parameters and BatchNorm statistics as one vector: ||w_N - w_1|| / ||w_1|| <= 1e-5.
@@ -156,6 +156,11 @@ PY
     rm -rf "$WORK/report"
     "$PY" "$SRC/analysis/report.py" "$WORK/np1/results.h5" "$WORK/report" || fail "report.py failed"
     for f in roc.png histograms.png maps.png summary.md; do [ -s "$WORK/report/$f" ] || fail "report: $f missing"; done ;;
+  to_torch)
+    # The nn engineer's converter reads the members and the refiner of a real run.
+    rm -rf "$WORK/torch"
+    "$PY" "$SRC/analysis/ddad_to_torch.py" "$WORK/np1" "$WORK/torch" || fail "ddad_to_torch.py failed"
+    for n in ndm_0 ndm_1 ndm_2 udm_0 udm_1 udm_2 refine; do [ -s "$WORK/torch/$n.pth" ] || fail "$n.pth missing"; done ;;
   info)
     out="$("$DDAD" info "$WORK/np1/results.h5")" || fail "ddad info failed"
     echo "$out"
