@@ -20,7 +20,9 @@ void ddad_conv2d_backward(const ddad_conv_shape *s, int n, const float *x, const
  * into the double sums in sample order. A sample's contribution therefore does not depend
  * on which samples share its call or chunk, and splitting a batch across ranks changes
  * the gradient only by double rounding. dx (when non-NULL) is computed as in
- * ddad_conv2d_backward. ws: ddad_conv_workspace_floats(s). */
+ * ddad_conv2d_backward, per chunk; a chunk's GEMM results may depend on its size (BLAS
+ * kernel paths), so for a split-invariant dx (and forward) give s->chunk = 1.
+ * ws: ddad_conv_workspace_floats(s). */
 void ddad_conv2d_backward_acc(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *dy,
                               float *dx, double *dw_sum, double *db_sum, float *dw_tmp, float *ws);
 
