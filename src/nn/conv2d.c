@@ -91,7 +91,8 @@ void ddad_conv2d_backward_acc(const ddad_conv_shape *s, int n, const float *x, c
             ddad_sgemm(0, 1, s->k, crs, ohw, 1.0f, dyc + (size_t)i * out_sz, ohw, col + (size_t)i * ohw, np, 0.0f,
                        dw_tmp, crs);
             const int first = n0 + i == 0;
-#pragma omp parallel for schedule(static)
+            /* element-wise, so the same bits for any thread count; small ones stay serial */
+#pragma omp parallel for schedule(static) if (nw >= 32768)
             for (size_t j = 0; j < nw; j++) dw_sum[j] = first ? (double)dw_tmp[j] : dw_sum[j] + (double)dw_tmp[j];
         }
         if (dx) {
