@@ -22,11 +22,14 @@ struct ddad_refine {
     ddad_paramset ps;
     int wi[3], bi[3];                 /* conv weight / bias param indices */
     int gi[2], be[2], rm[2], rv[2];   /* BN gamma, beta (params), running mean, var (buffers) */
-    ddad_conv_shape cs[3];
+    ddad_conv_shape cs[3];            /* inference: samples chunked per GEMM */
+    ddad_conv_shape ct[3];            /* training: one sample per GEMM (see forward) */
     float *z0, *a0, *z1, *a1, *logits, *prob;
     float *g0, *g1;
     float *ws;
     double *stats;
+    double *grad_sums;                /* n_params: this rank's gradient in double (training) */
+    float *dw_tmp;                    /* one sample's conv weight gradient */
     float save_mean[2][REFINE_MID], save_invstd[2][REFINE_MID];
 };
 
@@ -58,6 +61,8 @@ ddad_refine *ddad_refine_create(int in_channels, int height, int width, int max_
         ddad_paramset_add_param(ps, bn[i], 1, bs);
         r->bi[i] = ps->n_param_desc - 1;
         r->cs[i] = ddad_conv_shape_make(max_batch, cins[i], height, width, couts[i], 3, 1, 1);
+        r->ct[i] = r->cs[i];
+        r->ct[i].chunk = 1;
         if (i < 2) {
             ddad_paramset_add_param(ps, gn[i], 1, bs);
             r->gi[i] = ps->n_param_desc - 1;
@@ -81,6 +86,13 @@ ddad_refine *ddad_refine_create(int in_channels, int height, int width, int max_
     if (training) {
         r->g0 = act(mid, "refiner gradients");
         r->g1 = act(mid, "refiner gradients");
+        r->grad_sums = ddad_malloc(sizeof(double) * ps->n_params, "refiner gradient sums");
+        size_t nw = 0;
+        for (int i = 0; i < 3; i++) {
+            size_t w = (size_t)r->cs[i].k * r->cs[i].c * r->cs[i].kh * r->cs[i].kw;
+            if (w > nw) nw = w;
+        }
+        r->dw_tmp = act(nw, "refiner weight-gradient scratch");
     }
     size_t ws = 0;
     for (int i = 0; i < 3; i++) {
@@ -105,6 +117,8 @@ void ddad_refine_free(ddad_refine *r)
     free(r->g1);
     free(r->ws);
     free(r->stats);
+    free(r->grad_sums);
+    free(r->dw_tmp);
     ddad_paramset_release(&r->ps);
     free(r);
 }
@@ -137,16 +151,20 @@ void ddad_refine_init(ddad_refine *r, uint64_t seed)
 }
 
 static float *P(ddad_refine *r, int idx) { return r->ps.params + r->ps.param_desc[idx].offset; }
-static float *G(ddad_refine *r, int idx) { return r->ps.grads + r->ps.param_desc[idx].offset; }
+static double *GS(ddad_refine *r, int idx) { return r->grad_sums + r->ps.param_desc[idx].offset; }
 static float *B(ddad_refine *r, int idx) { return r->ps.buffers + r->ps.buffer_desc[idx].offset; }
 
+/* Training convolves one sample per GEMM: OpenBLAS may pick a different kernel path for a
+ * different total GEMM size (small-matrix paths), so a chunk's column results could depend
+ * on how many samples share the chunk, i.e. on the split of the batch across ranks. */
 static void forward(ddad_refine *r, const float *in, int n, int train, double global_count, const ddad_reducer *red)
 {
+    const ddad_conv_shape *cs = train ? r->ct : r->cs;
     float *z[2] = {r->z0, r->z1}, *a[2] = {r->a0, r->a1};
     const float *x = in;
     const int hw = r->h * r->w;
     for (int i = 0; i < 2; i++) {
-        ddad_conv2d_forward(&r->cs[i], n, x, P(r, r->wi[i]), P(r, r->bi[i]), z[i], r->ws);
+        ddad_conv2d_forward(&cs[i], n, x, P(r, r->wi[i]), P(r, r->bi[i]), z[i], r->ws);
         ddad_bn_shape s = {n, REFINE_MID, hw};
         if (train)
             ddad_bn_forward_train(&s, z[i], P(r, r->gi[i]), P(r, r->be[i]), 1, a[i], B(r, r->rm[i]), B(r, r->rv[i]),
@@ -155,7 +173,7 @@ static void forward(ddad_refine *r, const float *in, int n, int train, double gl
             ddad_bn_forward_eval(&s, z[i], P(r, r->gi[i]), P(r, r->be[i]), 1, B(r, r->rm[i]), B(r, r->rv[i]), a[i]);
         x = a[i];
     }
-    ddad_conv2d_forward(&r->cs[2], n, x, P(r, r->wi[2]), P(r, r->bi[2]), r->logits, r->ws);
+    ddad_conv2d_forward(&cs[2], n, x, P(r, r->wi[2]), P(r, r->bi[2]), r->logits, r->ws);
     ddad_softmax_channels_forward(n, REFINE_OUT, hw, r->logits, r->prob);
     if (train) r->ps.num_batches_tracked++;
 }
@@ -172,15 +190,23 @@ float ddad_refine_forward_backward(ddad_refine *r, const float *in, const uint8_
     forward(r, in, n, 1, count, red);
     float loss = ddad_focal_loss(n, hw, r->prob, target, count, r->g0);
     ddad_softmax_channels_backward(n, REFINE_OUT, hw, r->prob, r->g0, r->g0);
-    /* conv 6 */
-    ddad_conv2d_backward(&r->cs[2], n, r->a1, P(r, r->wi[2]), r->g0, r->g1, G(r, r->wi[2]), G(r, r->bi[2]), r->ws);
+    /* parameter gradients go to grad_sums in double, per sample (split-invariant) */
+    ddad_conv2d_backward_acc(&r->ct[2], n, r->a1, P(r, r->wi[2]), r->g0, r->g1, GS(r, r->wi[2]), GS(r, r->bi[2]),
+                             r->dw_tmp, r->ws);
     ddad_bn_shape s = {n, REFINE_MID, hw};
-    ddad_bn_backward(&s, r->z1, r->a1, r->g1, P(r, r->gi[1]), r->save_mean[1], r->save_invstd[1], r->g1,
-                     G(r, r->gi[1]), G(r, r->be[1]), r->stats, count, red);
-    ddad_conv2d_backward(&r->cs[1], n, r->a0, P(r, r->wi[1]), r->g1, r->g0, G(r, r->wi[1]), G(r, r->bi[1]), r->ws);
-    ddad_bn_backward(&s, r->z0, r->a0, r->g0, P(r, r->gi[0]), r->save_mean[0], r->save_invstd[0], r->g0,
-                     G(r, r->gi[0]), G(r, r->be[0]), r->stats, count, red);
-    ddad_conv2d_backward(&r->cs[0], n, in, P(r, r->wi[0]), r->g0, NULL, G(r, r->wi[0]), G(r, r->bi[0]), r->ws);
+    ddad_bn_backward_acc(&s, r->z1, r->a1, r->g1, P(r, r->gi[1]), r->save_mean[1], r->save_invstd[1], r->g1,
+                         GS(r, r->gi[1]), GS(r, r->be[1]), r->stats, count, red);
+    ddad_conv2d_backward_acc(&r->ct[1], n, r->a0, P(r, r->wi[1]), r->g1, r->g0, GS(r, r->wi[1]), GS(r, r->bi[1]),
+                             r->dw_tmp, r->ws);
+    ddad_bn_backward_acc(&s, r->z0, r->a0, r->g0, P(r, r->gi[0]), r->save_mean[0], r->save_invstd[0], r->g0,
+                         GS(r, r->gi[0]), GS(r, r->be[0]), r->stats, count, red);
+    ddad_conv2d_backward_acc(&r->ct[0], n, in, P(r, r->wi[0]), r->g0, NULL, GS(r, r->wi[0]), GS(r, r->bi[0]),
+                             r->dw_tmp, r->ws);
+    const double *gs = r->grad_sums;
+    float *g = r->ps.grads;
+    const size_t np = r->ps.n_params;
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < np; i++) g[i] = (float)gs[i];
     return loss;
 }
 
@@ -194,3 +220,5 @@ void ddad_refine_infer(ddad_refine *r, const float *in, int batch, float *prob1)
 }
 
 const float *ddad_refine_prob(const ddad_refine *r) { return r->prob; }
+
+double *ddad_refine_grad_sums(ddad_refine *r) { return r->grad_sums; }

@@ -73,9 +73,12 @@ void ddad_bn_forward_eval(const ddad_bn_shape *s, const float *x, const float *g
     }
 }
 
-void ddad_bn_backward(const ddad_bn_shape *s, const float *x, const float *y, const float *dy, const float *gamma,
-                      const float *save_mean, const float *save_invstd, float *dx, float *dgamma, float *dbeta,
-                      double *stats, double global_count, const ddad_reducer *red)
+/* The backward pass; dgamma/dbeta get this process's part in float, or in double when the
+ * float pointers are NULL. */
+static void bn_backward(const ddad_bn_shape *s, const float *x, const float *y, const float *dy, const float *gamma,
+                        const float *save_mean, const float *save_invstd, float *dx, float *dgamma, float *dbeta,
+                        double *dgamma_sum, double *dbeta_sum, double *stats, double global_count,
+                        const ddad_reducer *red)
 {
     const int C = s->c, HW = s->hw, N = s->n;
 #pragma omp parallel for schedule(static)
@@ -114,8 +117,13 @@ void ddad_bn_backward(const ddad_bn_shape *s, const float *x, const float *y, co
         sdyx *= save_invstd[c];
         stats[c] = sdy;
         stats[C + c] = sdyx;
-        dbeta[c] = (float)sdy;
-        dgamma[c] = (float)sdyx;
+        if (dgamma) {
+            dbeta[c] = (float)sdy;
+            dgamma[c] = (float)sdyx;
+        } else {
+            dbeta_sum[c] = sdy;
+            dgamma_sum[c] = sdyx;
+        }
     }
     if (red && red->allreduce_sum) red->allreduce_sum(stats, 2 * C, red->ctx);
 #pragma omp parallel for schedule(static)
@@ -137,4 +145,19 @@ void ddad_bn_backward(const ddad_bn_shape *s, const float *x, const float *y, co
             }
         }
     }
+}
+
+void ddad_bn_backward(const ddad_bn_shape *s, const float *x, const float *y, const float *dy, const float *gamma,
+                      const float *save_mean, const float *save_invstd, float *dx, float *dgamma, float *dbeta,
+                      double *stats, double global_count, const ddad_reducer *red)
+{
+    bn_backward(s, x, y, dy, gamma, save_mean, save_invstd, dx, dgamma, dbeta, NULL, NULL, stats, global_count, red);
+}
+
+void ddad_bn_backward_acc(const ddad_bn_shape *s, const float *x, const float *y, const float *dy, const float *gamma,
+                          const float *save_mean, const float *save_invstd, float *dx, double *dgamma_sum,
+                          double *dbeta_sum, double *stats, double global_count, const ddad_reducer *red)
+{
+    bn_backward(s, x, y, dy, gamma, save_mean, save_invstd, dx, NULL, NULL, dgamma_sum, dbeta_sum, stats, global_count,
+                red);
 }

@@ -35,4 +35,12 @@ void ddad_bn_backward(const ddad_bn_shape *s, const float *x, const float *y, co
                       const float *save_mean, const float *save_invstd, float *dx, float *dgamma, float *dbeta,
                       double *stats, double global_count, const ddad_reducer *red);
 
+/* As ddad_bn_backward, with this process's dgamma / dbeta [c] left in double (the sums
+ * before any rounding to float; each sample's 256-element blocks are flushed into double,
+ * so a sample's contribution does not depend on the other samples of this process).
+ * Summing them over ranks and rounding once gives a split-invariant gradient. */
+void ddad_bn_backward_acc(const ddad_bn_shape *s, const float *x, const float *y, const float *dy, const float *gamma,
+                          const float *save_mean, const float *save_invstd, float *dx, double *dgamma_sum,
+                          double *dbeta_sum, double *stats, double global_count, const ddad_reducer *red);
+
 #endif

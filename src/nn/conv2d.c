@@ -60,3 +60,49 @@ void ddad_conv2d_backward(const ddad_conv_shape *s, int n, const float *x, const
         }
     }
 }
+
+void ddad_conv2d_backward_acc(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *dy,
+                              float *dx, double *dw_sum, double *db_sum, float *dw_tmp, float *ws)
+{
+    const int crs = s->c * s->kh * s->kw, ohw = s->oh * s->ow;
+    const size_t in_sz = (size_t)s->c * s->h * s->w, out_sz = (size_t)s->k * ohw;
+    const size_t nw = (size_t)s->k * crs;
+    if (db_sum) {
+#pragma omp parallel for schedule(static)
+        for (int k = 0; k < s->k; k++) {
+            double acc = 0.0;
+            for (int i = 0; i < n; i++) {
+                const float *r = dy + (size_t)i * out_sz + (size_t)k * ohw;
+                double si = 0.0;
+                for (int p = 0; p < ohw; p++) si += r[p];
+                acc += si;
+            }
+            db_sum[k] = acc;
+        }
+    }
+    for (int n0 = 0; n0 < n; n0 += s->chunk) {
+        int nb = n - n0 < s->chunk ? n - n0 : s->chunk;
+        float *col = ws, *tmp = ws + (size_t)crs * nb * ohw;
+        const float *dyc = dy + (size_t)n0 * out_sz;
+        const int np = nb * ohw;
+        ddad_im2col(s, nb, x + (size_t)n0 * in_sz, col);
+        /* dW of each sample alone: its dy [k][ohw] (NCHW) times its columns of col */
+        for (int i = 0; i < nb; i++) {
+            ddad_sgemm(0, 1, s->k, crs, ohw, 1.0f, dyc + (size_t)i * out_sz, ohw, col + (size_t)i * ohw, np, 0.0f,
+                       dw_tmp, crs);
+            const int first = n0 + i == 0;
+            /* element-wise, so the same bits for any thread count; small ones stay serial */
+#pragma omp parallel for schedule(static) if (nw >= 32768)
+            for (size_t j = 0; j < nw; j++) dw_sum[j] = first ? (double)dw_tmp[j] : dw_sum[j] + (double)dw_tmp[j];
+        }
+        if (dx) {
+            const float *dyt = dyc;
+            if (nb != 1) {
+                ddad_nchw_to_cnp(nb, s->k, ohw, dyc, tmp);
+                dyt = tmp;
+            }
+            ddad_sgemm(1, 0, crs, np, s->k, 1.0f, w, crs, dyt, np, 0.0f, col, np);
+            ddad_col2im(s, nb, col, dx + (size_t)n0 * in_sz);
+        }
+    }
+}
