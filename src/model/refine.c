@@ -196,12 +196,18 @@ float ddad_refine_forward_backward(ddad_refine *r, const float *in, const uint8_
     ddad_bn_shape s = {n, REFINE_MID, hw};
     ddad_bn_backward_acc(&s, r->z1, r->a1, r->g1, P(r, r->gi[1]), r->save_mean[1], r->save_invstd[1], r->g1,
                          GS(r, r->gi[1]), GS(r, r->be[1]), r->stats, count, red);
-    ddad_conv2d_backward_acc(&r->ct[1], n, r->a0, P(r, r->wi[1]), r->g1, r->g0, GS(r, r->wi[1]), GS(r, r->bi[1]),
+    ddad_conv2d_backward_acc(&r->ct[1], n, r->a0, P(r, r->wi[1]), r->g1, r->g0, GS(r, r->wi[1]), NULL,
                              r->dw_tmp, r->ws);
     ddad_bn_backward_acc(&s, r->z0, r->a0, r->g0, P(r, r->gi[0]), r->save_mean[0], r->save_invstd[0], r->g0,
                          GS(r, r->gi[0]), GS(r, r->be[0]), r->stats, count, red);
-    ddad_conv2d_backward_acc(&r->ct[0], n, in, P(r, r->wi[0]), r->g0, NULL, GS(r, r->wi[0]), GS(r, r->bi[0]),
+    ddad_conv2d_backward_acc(&r->ct[0], n, in, P(r, r->wi[0]), r->g0, NULL, GS(r, r->wi[0]), NULL,
                              r->dw_tmp, r->ws);
+    /* The biases of the two convolutions that feed train-mode BatchNorm have a gradient of
+     * exactly zero: BatchNorm's input gradient sums to zero over each channel. Summing it
+     * would only give rounding noise, which Adam scales up to steps of size lr and which
+     * would make the update depend on how the batch is split across ranks. */
+    memset(GS(r, r->bi[0]), 0, sizeof(double) * r->ps.param_desc[r->bi[0]].count);
+    memset(GS(r, r->bi[1]), 0, sizeof(double) * r->ps.param_desc[r->bi[1]].count);
     const double *gs = r->grad_sums;
     float *g = r->ps.grads;
     const size_t np = r->ps.n_params;

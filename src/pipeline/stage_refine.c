@@ -28,7 +28,12 @@ void ddad_refine_input(ddad_ae *const *nets, int K, int C, int c_in, const float
                        float *inter, float *intra, float *in)
 {
     size_t count = (size_t)nb * (size_t)C * hw;
-    for (int m = 0; m < 2 * K; m++) ddad_ae_forward(nets[m], x, nb, 0, outs + (size_t)m * count);
+    /* One sample per forward: a sample's reconstruction must not depend on which other
+     * samples share its rank's batch (the GEMM path can change with the matrix size), so
+     * that the refiner's input, and so its update, is the same for any rank count. */
+    for (int m = 0; m < 2 * K; m++)
+        for (int i = 0; i < nb; i++)
+            ddad_ae_forward(nets[m], x + (size_t)i * hw, 1, 0, outs + (size_t)m * count + (size_t)i * C * hw);
     ddad_discrepancy_maps(outs, K, C, nb, hw, x, NULL, intra, c_in == 2 ? inter : NULL);
     for (int i = 0; i < nb; i++) {
         float *dst = in + (size_t)i * (size_t)c_in * hw;
@@ -132,7 +137,11 @@ int ddad_stage_refine(ddad_run *run)
             }
             ddad_refine_input(nets, d->K, C, c_in, x, lb, hw, outs, inter, intra, in);
             float part = ddad_refine_forward_backward(r, in, target, lb, B, &red);
-            ddad_allreduce_sum_float(d, ps->grads, ps->n_params);
+            /* Sum the ranks' gradient contributions in double: they are split-invariant
+             * up to double rounding, so the update does not depend on N (docs/NN.md). */
+            double *gsum = ddad_refine_grad_sums(r);
+            ddad_allreduce_sum_double(d, gsum, ps->n_params);
+            for (size_t i = 0; i < ps->n_params; i++) ps->grads[i] = (float)gsum[i];
             ddad_adam_step(ps, &opt);
             ddad_preempt_test_hook(run, "refine", (long)(e * steps + b + 1));
             double agree[2] = {part, (double)ddad_preempt_local()};

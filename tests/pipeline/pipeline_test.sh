@@ -68,11 +68,11 @@ case "$case_name" in
         --set RefineSolver.bs=8 ||
         fail "refiner with $n ranks failed"
     done
-    # The parameters and BatchNorm statistics as one vector: ||w_N - w_1|| / ||w_1|| <= 1e-5.
-    # (Element-wise it is ill-posed: Adam turns the rounding noise of gradients that are
-    # exactly zero in theory, e.g. the conv biases before BatchNorm, into steps of size lr.)
+    # The weights (parameters and BatchNorm statistics) as one vector: max|w_N - w_1| /
+    # max|w_1| <= 1e-5. The ranks' gradient contributions are split-invariant and summed in
+    # double (docs/NN.md); what remains is the order of the cross-rank BatchNorm sums.
     for n in 2 3; do
-      $CMP "$WORK/ref1/checkpoints/refine.h5" "$WORK/ref$n/checkpoints/refine.h5" --norm-rtol net=1e-5 \
+      $CMP "$WORK/ref1/checkpoints/refine.h5" "$WORK/ref$n/checkpoints/refine.h5" --vector-rtol net=1e-5 \
         --exclude optimizer || exit 1
     done ;;
   resume)
