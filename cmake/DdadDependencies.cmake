@@ -9,7 +9,9 @@ find_package(MPI REQUIRED COMPONENTS C)
 target_link_libraries(ddad_deps INTERFACE MPI::MPI_C)
 
 # HDF5: prefer the parallel build; a serial one works too (independent reads).
-set(HDF5_PREFER_PARALLEL TRUE)
+if(NOT DEFINED HDF5_PREFER_PARALLEL)
+  set(HDF5_PREFER_PARALLEL TRUE)
+endif()
 find_package(HDF5 REQUIRED COMPONENTS C)
 target_include_directories(ddad_deps INTERFACE ${HDF5_C_INCLUDE_DIRS} ${HDF5_INCLUDE_DIRS})
 target_link_libraries(ddad_deps INTERFACE ${HDF5_C_LIBRARIES})
