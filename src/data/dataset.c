@@ -1,7 +1,7 @@
 /* Reading dataset files: a single file, or an index file plus shards (docs/FORMATS.md). */
 #include "data/dataset.h"
 #include "data/dataset_layout.h"
-#include "data/h5util.h"
+#include "io/h5attr.h"
 
 #include <hdf5.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 #include "data/dataset_storage.h"
 #include "data/dataset.h"
 #include "data/dataset_layout.h"
-#include "data/h5util.h"
+#include "io/h5attr.h"
 
 #include <hdf5.h>
 #include <stdio.h>

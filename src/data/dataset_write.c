@@ -1,6 +1,6 @@
 #include "data/dataset_write.h"
 #include "data/dataset_layout.h"
-#include "data/h5util.h"
+#include "io/h5attr.h"
 
 #include <hdf5.h>
 #include <stdio.h>

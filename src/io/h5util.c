@@ -1,5 +1,7 @@
 #include "io/h5util.h"
 
+#include "io/h5attr.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -15,19 +17,22 @@ static int attr_write(hid_t obj, const char *name, hid_t type, const void *v, dd
     return rc < 0 ? ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot write attribute %s", name) : 0;
 }
 
+/* Attributes are written and read by io/h5attr.c; these add the ddad_error message and
+ * replace an attribute that exists already (checkpoints are rewritten in place). */
 int ddad_h5_attr_str(hid_t obj, const char *name, const char *value, ddad_error *err)
 {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, strlen(value) + 1);
-    H5Tset_strpad(t, H5T_STR_NULLTERM);
-    int rc = attr_write(obj, name, t, value, err);
-    H5Tclose(t);
-    return rc;
+    if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
+    if (ddad_h5_attr_write_str(obj, name, value) < 0)
+        return ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot write attribute %s", name);
+    return 0;
 }
 
 int ddad_h5_attr_i64(hid_t obj, const char *name, int64_t value, ddad_error *err)
 {
-    return attr_write(obj, name, H5T_NATIVE_INT64, &value, err);
+    if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
+    if (ddad_h5_attr_write_i64(obj, name, value) < 0)
+        return ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot write attribute %s", name);
+    return 0;
 }
 
 int ddad_h5_attr_f64(hid_t obj, const char *name, double value, ddad_error *err)
@@ -38,39 +43,9 @@ int ddad_h5_attr_f64(hid_t obj, const char *name, double value, ddad_error *err)
 int ddad_h5_read_attr_str(hid_t obj, const char *name, char *buf, size_t n, ddad_error *err)
 {
     if (H5Aexists(obj, name) <= 0) return ddad_error_set(err, DDAD_EXIT_USAGE, "attribute '%s' is missing", name);
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0) return ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot open attribute %s", name);
-    hid_t ft = H5Aget_type(a);
-    int rc = -1;
-    if (ft >= 0 && H5Tget_class(ft) == H5T_STRING) {
-        if (H5Tis_variable_str(ft) > 0) {
-            char *s = NULL;
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, H5T_VARIABLE);
-            if (H5Aread(a, mt, &s) >= 0 && s) {
-                snprintf(buf, n, "%s", s);
-                H5free_memory(s);
-                rc = 0;
-            }
-            H5Tclose(mt);
-        } else {
-            size_t sz = H5Tget_size(ft);
-            char tmp[8192];
-            if (sz < sizeof tmp) {
-                hid_t mt = H5Tcopy(H5T_C_S1);
-                H5Tset_size(mt, sz);
-                if (H5Aread(a, mt, tmp) >= 0) {
-                    tmp[sz] = '\0';
-                    snprintf(buf, n, "%s", tmp);
-                    rc = 0;
-                }
-                H5Tclose(mt);
-            }
-        }
-    }
-    if (ft >= 0) H5Tclose(ft);
-    H5Aclose(a);
-    return rc < 0 ? ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot read string attribute %s", name) : 0;
+    if (ddad_h5_attr_read_str(obj, name, buf, n) < 0)
+        return ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot read string attribute %s", name);
+    return 0;
 }
 
 static int attr_read(hid_t obj, const char *name, hid_t type, void *v, ddad_error *err)
@@ -84,7 +59,10 @@ static int attr_read(hid_t obj, const char *name, hid_t type, void *v, ddad_erro
 
 int ddad_h5_read_attr_i64(hid_t obj, const char *name, int64_t *value, ddad_error *err)
 {
-    return attr_read(obj, name, H5T_NATIVE_INT64, value, err);
+    if (H5Aexists(obj, name) <= 0) return ddad_error_set(err, DDAD_EXIT_USAGE, "attribute '%s' is missing", name);
+    if (ddad_h5_attr_read_i64(obj, name, value) < 0)
+        return ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot read attribute %s", name);
+    return 0;
 }
 
 int ddad_h5_read_attr_f64(hid_t obj, const char *name, double *value, ddad_error *err)

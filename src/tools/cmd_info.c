@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "data/dataset.h"
 #include "data/dataset_storage.h"
-#include "data/h5util.h"
+#include "io/h5attr.h"
 #include "info_kinds.h"
 
 #define SUB "info"

@@ -11,7 +11,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/util.h"
-#include "data/h5util.h"
+#include "io/h5attr.h"
 #include "nn/threads.h"
 #include "pipeline/run.h"
 

@@ -10,7 +10,7 @@
 #include "core/util.h"
 #include "data/dataset.h"
 #include "data/dataset_write.h"
-#include "data/h5util.h"
+#include "io/h5attr.h"
 
 #include "../test_check.h"
 

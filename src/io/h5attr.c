@@ -1,4 +1,4 @@
-#include "data/h5util.h"
+#include "io/h5attr.h"
 
 #include <stdio.h>
 #include <stdlib.h>

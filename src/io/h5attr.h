@@ -1,6 +1,7 @@
-/* Small HDF5 helpers: scalar attributes and the "kind" of a file (dataset, results, ...). */
-#ifndef DDAD_DATA_H5UTIL_H
-#define DDAD_DATA_H5UTIL_H
+/* HDF5 attribute helpers, the one implementation every ddad file uses: scalar attributes
+ * and the "kind" of a file (dataset, results, ...). */
+#ifndef DDAD_IO_H5ATTR_H
+#define DDAD_IO_H5ATTR_H
 
 #include <hdf5.h>
 #include <stddef.h>
