@@ -89,11 +89,43 @@ int ddad_results_write_scores(hid_t f, int64_t n, int img_size, const char *name
     if (rc || !save_maps) return rc ? -1 : 0;
     g = ddad_h5_group(f, "maps/test", err);
     if (g < 0) return -1;
+    /* Only the datasets: every rank writes its own rows (ddad_results_write_map_rows).
+     * Space is allocated now, so that the ranks' writes need no collective allocation. */
     hsize_t d3[3] = {(hsize_t)n, (hsize_t)img_size, (hsize_t)img_size};
-    for (int i = 0; i < ne && !rc; i++)
-        if (e[i].maps) rc = ddad_h5_write(g, e[i].name, H5T_NATIVE_FLOAT, 3, d3, e[i].maps, err);
+    hid_t sp = H5Screate_simple(3, d3, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (sp < 0 || dcpl < 0 || H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0) rc = -1;
+    for (int i = 0; i < ne && !rc; i++) {
+        hid_t ds = H5Dcreate2(g, e[i].name, H5T_NATIVE_FLOAT, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        if (ds < 0) rc = ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot create maps/test/%s", e[i].name);
+        else H5Dclose(ds);
+    }
+    if (dcpl >= 0) H5Pclose(dcpl);
+    if (sp >= 0) H5Sclose(sp);
     H5Gclose(g);
     return rc ? -1 : 0;
+}
+
+int ddad_results_write_map_rows(hid_t f, const char *name, int64_t start, int64_t count, int img_size,
+                                const float *rows, hid_t dxpl, ddad_error *err)
+{
+    char path[64];
+    snprintf(path, sizeof path, "maps/test/%s", name);
+    hid_t ds = H5Dopen2(f, path, H5P_DEFAULT);
+    if (ds < 0) return ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot open %s", path);
+    hid_t fs = H5Dget_space(ds);
+    hsize_t off[3] = {(hsize_t)start, 0, 0}, cnt[3] = {(hsize_t)count, (hsize_t)img_size, (hsize_t)img_size};
+    hid_t ms = H5Screate_simple(3, cnt, NULL);
+    herr_t rc = fs < 0 || ms < 0 ? -1 : 0;
+    /* a rank with no rows still takes part in a collective write, with empty selections */
+    if (rc >= 0) rc = count > 0 ? H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) : H5Sselect_none(fs);
+    if (rc >= 0 && count == 0) rc = H5Sselect_none(ms);
+    if (rc >= 0) rc = H5Dwrite(ds, H5T_NATIVE_FLOAT, ms, fs, dxpl, rows);
+    if (ms >= 0) H5Sclose(ms);
+    if (fs >= 0) H5Sclose(fs);
+    H5Dclose(ds);
+    return rc < 0 ? ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot write rows %lld..%lld of %s", (long long)start,
+                                   (long long)(start + count), path)
+                  : 0;
 }
 
 int ddad_results_write_metrics(hid_t f, const ddad_score_entry *e, int ne, ddad_error *err)

@@ -38,8 +38,14 @@ int ddad_results_write_timings(hid_t f, const char *stage, const double *t, int 
 /* A network under `group` (e.g. "members/ndm_0") and its loss history under losses/<loss_name>. */
 int ddad_results_write_network(hid_t f, const char *group, const ddad_paramset *ps, const char *loss_name,
                                const double *loss, int64_t n_loss, ddad_error *err);
+/* Names, labels and image scores; with save_maps also creates maps/test/<name>
+ * (n x H x W) without writing them: the ranks write their rows with
+ * ddad_results_write_map_rows. */
 int ddad_results_write_scores(hid_t f, int64_t n, int img_size, const char *names, size_t name_slot,
                               const int8_t *labels, const ddad_score_entry *e, int ne, int save_maps, ddad_error *err);
+/* Rows [start, start+count) of maps/test/<name>; dxpl selects collective MPI-IO or not. */
+int ddad_results_write_map_rows(hid_t f, const char *name, int64_t start, int64_t count, int img_size,
+                                const float *rows, hid_t dxpl, ddad_error *err);
 int ddad_results_write_metrics(hid_t f, const ddad_score_entry *e, int ne, ddad_error *err);
 /* OUT/metrics.json: {"rec": {"auc": .., "ap": .., "chi2": ..}, ...} (temp name + rename). */
 int ddad_results_write_json(const char *path, const ddad_score_entry *e, int ne, ddad_error *err);

@@ -113,15 +113,17 @@ static void compute_metrics(ddad_score_entry *e, int64_t n, size_t hw, const int
     }
 }
 
+/* Rank 0 writes everything but the maps' rows into the results file under its temporary
+ * name (tmp, RESULTS_TMP_MAX bytes); the caller lets the ranks write the maps and renames. */
+#define RESULTS_TMP_MAX (DDAD_PATH_MAX + 128)
 static void write_results(ddad_run *run, int64_t n, const char *names, const int8_t *labels, const uint8_t *images,
-                          ddad_score_entry *e, int ne, const double *eval_times)
+                          ddad_score_entry *e, int ne, const double *eval_times, char *tmp)
 {
     const ddad_config *c = &run->cfg;
     const ddad_dist *d = &run->dist;
-    char path[DDAD_PATH_MAX + 64], tmp[DDAD_PATH_MAX + 128], json[DDAD_PATH_MAX + 64];
+    char path[DDAD_PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/results.h5", run->out_dir);
-    snprintf(json, sizeof json, "%s/metrics.json", run->out_dir);
-    ddad_tmp_path(path, tmp, sizeof tmp);
+    ddad_tmp_path(path, tmp, RESULTS_TMP_MAX);
     ddad_error err = {0};
     hid_t f = ddad_results_create(tmp, &err);
     if (f < 0) ddad_fatal_error(&err);
@@ -180,9 +182,59 @@ static void write_results(ddad_run *run, int64_t n, const char *names, const int
     }
     check(ddad_results_write_metrics(f, e, ne, &err), &err, "writing metrics");
     if (H5Fclose(f) < 0) ddad_fatal(DDAD_EXIT_RUNTIME, "closing %s failed", tmp);
-    if (ddad_commit_file(tmp, path) != 0) ddad_fatal(DDAD_EXIT_RUNTIME, "cannot rename %s to %s", tmp, path);
-    check(ddad_results_write_json(json, e, ne, &err), &err, "writing metrics.json");
-    log_info("eval: wrote %s and %s", path, json);
+}
+
+/* Every rank writes its rows [s0, s1) of each map: rec / intra / inter from the score file,
+ * the refiner's from its own slice. Collective MPI-IO with a parallel HDF5; with a serial
+ * one the ranks take turns. */
+static void write_map_rows(ddad_run *run, const char *tmp, hid_t sf, int64_t s0, int64_t s1, const float *loc_maps,
+                           const char *refine_name)
+{
+    const ddad_config *c = &run->cfg;
+    const ddad_dist *d = &run->dist;
+    const size_t hw = (size_t)c->img_size * (size_t)c->img_size;
+    static const char *BASE[3] = {"rec", "intra", "inter"};
+    float *rows = ddad_malloc_aligned(sizeof(float) * (size_t)(s1 - s0 + 1) * hw, "map rows");
+    ddad_error err = {0};
+#ifdef DDAD_HDF5_PARALLEL
+    const int collective = d->size > 1;
+#else
+    const int collective = 0;
+#endif
+    for (int turn = 0; turn < (collective ? 1 : d->size); turn++) {
+        if (!collective && turn != d->rank) {
+            DDAD_CHECK_MPI(MPI_Barrier(d->world));
+            continue;
+        }
+        hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), dxpl = H5Pcreate(H5P_DATASET_XFER);
+        if (fapl < 0 || dxpl < 0) ddad_fatal(DDAD_EXIT_RUNTIME, "HDF5: cannot create property lists");
+#ifdef DDAD_HDF5_PARALLEL
+        if (collective) {
+            DDAD_CHECK_H5(H5Pset_fapl_mpio(fapl, d->world, MPI_INFO_NULL));
+            DDAD_CHECK_H5(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE));
+        }
+#endif
+        hid_t f = H5Fopen(tmp, H5F_ACC_RDWR, fapl);
+        if (f < 0) ddad_fatal(DDAD_EXIT_RUNTIME, "cannot open %s to write the maps", tmp);
+        for (int k = 0; k < 4; k++) {
+            const float *src = loc_maps;
+            if (k < 3) {
+                char nm[32];
+                snprintf(nm, sizeof nm, "map_%s", BASE[k]);
+                if (s1 > s0)
+                    check(ddad_h5_read_rows(sf, nm, H5T_NATIVE_FLOAT, s0, s1 - s0, rows, &err), &err, "reading score.h5");
+                src = rows;
+            }
+            check(ddad_results_write_map_rows(f, k < 3 ? BASE[k] : refine_name, s0, s1 - s0, c->img_size, src, dxpl,
+                                              &err),
+                  &err, "writing the maps");
+        }
+        if (H5Fclose(f) < 0) ddad_fatal(DDAD_EXIT_RUNTIME, "closing %s failed", tmp);
+        H5Pclose(fapl);
+        H5Pclose(dxpl);
+        if (!collective) DDAD_CHECK_MPI(MPI_Barrier(d->world));
+    }
+    free(rows);
 }
 
 void ddad_stage_eval(ddad_run *run)
@@ -210,6 +262,7 @@ void ddad_stage_eval(ddad_run *run)
         }
         ddad_dataset_close(ds);
     }
+    char tmp[RESULTS_TMP_MAX] = "";
     int need_maps = c->save_maps;
     if (d->rank == 0) need_maps |= masks != NULL;
     ddad_dist_bcast(d, &need_maps, sizeof need_maps, 0);
@@ -261,10 +314,23 @@ void ddad_stage_eval(ddad_run *run)
         double t1 = ddad_now();
         for (int k = 0; k < 4; k++) compute_metrics(&e[k], n, hw, labels, masks);
         times[DDAD_PHASE_EVAL] += ddad_now() - t1;
-        write_results(run, n, names, labels, images, e, 4, times);
-        if (!run->quiet) ddad_results_print_table(e, 4, stdout);
+        write_results(run, n, names, labels, images, e, 4, times, tmp);
         free(names);
         free(labels);
+    }
+    if (c->save_maps) {
+        ddad_dist_bcast(d, tmp, sizeof tmp, 0);
+        write_map_rows(run, tmp, sf, s0, s1, loc_maps, e[3].name);
+    }
+    if (d->rank == 0) {
+        char path[DDAD_PATH_MAX + 64], json[DDAD_PATH_MAX + 64];
+        ddad_error err = {0};
+        snprintf(path, sizeof path, "%s/results.h5", run->out_dir);
+        snprintf(json, sizeof json, "%s/metrics.json", run->out_dir);
+        if (ddad_commit_file(tmp, path) != 0) ddad_fatal(DDAD_EXIT_RUNTIME, "cannot rename %s to %s", tmp, path);
+        check(ddad_results_write_json(json, e, 4, &err), &err, "writing metrics.json");
+        log_info("eval: wrote %s and %s", path, json);
+        if (!run->quiet) ddad_results_print_table(e, 4, stdout);
     }
     H5Fclose(sf);
     for (int k = 0; k < 4; k++) {
