@@ -157,7 +157,7 @@ PY
     "$PY" "$SRC/analysis/report.py" "$WORK/np1/results.h5" "$WORK/report" || fail "report.py failed"
     for f in roc.png histograms.png maps.png summary.md; do [ -s "$WORK/report/$f" ] || fail "report: $f missing"; done ;;
   to_torch)
-    # The nn engineer's converter reads the members and the refiner of a real run.
+    # analysis/ddad_to_torch.py reads the members and the refiner of a real run.
     rm -rf "$WORK/torch"
     "$PY" "$SRC/analysis/ddad_to_torch.py" "$WORK/np1" "$WORK/torch" || fail "ddad_to_torch.py failed"
     for n in ndm_0 ndm_1 ndm_2 udm_0 udm_1 udm_2 refine; do [ -s "$WORK/torch/$n.pth" ] || fail "$n.pth missing"; done ;;
