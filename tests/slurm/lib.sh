@@ -103,3 +103,30 @@ same_results() {
   "${DDAD_PYTHON:-/usr/bin/python3}" "$DDAD_ROOT/tests/slurm/compare_results.py" "$1" "$2" ||
     fail "results of $2 differ from $1"
 }
+
+# start_until_checkpoint: submits the ci job of 6 tasks into $dir (run_dir_of run) and waits
+# until it has written its first member checkpoint while RUNNING; sets ref, dir and id.
+start_until_checkpoint() {
+  ensure_ci_data
+  ref="$(dirname "$DDAD_TEST_WORK")/job/run"
+  [ -f "$ref/results.h5" ] || fail "no reference run in $ref: slurm.job must pass first"
+  dir="$(run_dir_of run)"
+  id="$(submit_ddad "$dir" --ntasks=6 --output="$DDAD_TEST_WORK/ddad-%j.out")"
+  note "job $id: waiting for the first member checkpoint before interrupting it"
+  has_ckpt() { compgen -G "$dir/checkpoints/*.h5" >/dev/null; }
+  wait_for 90 has_ckpt
+  [ "$(job_field "$id" JobState)" = RUNNING ] ||
+    fail "job $id is $(job_field "$id" JobState), not RUNNING, at its first checkpoint"
+}
+
+# finish_after_restart: waits for job $id to complete and fails unless it was restarted.
+finish_after_restart() {
+  local st restarts
+  st="$(wait_state "$id" 150)"
+  show_file "$DDAD_TEST_WORK/ddad-$id.out"
+  show_file "$dir/logs/ddad-$id.out"
+  [ "$st" = COMPLETED ] || fail "job $id ended $st"
+  restarts="$(job_field "$id" Restarts)"
+  [ "${restarts:-0}" -ge 1 ] ||
+    fail "job $id was never requeued: the run ended before the interruption landed (Restarts=$restarts)"
+}
