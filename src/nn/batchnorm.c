@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "nn/sum_grain.h"
+
 #define BN_LANES 8
 #define BN_BLOCK 256
 
@@ -13,14 +15,31 @@ void ddad_bn_forward_train(const ddad_bn_shape *s, const float *x, const float *
     const int C = s->c, HW = s->hw, N = s->n;
 #pragma omp parallel for schedule(static)
     for (int c = 0; c < C; c++) {
+        /* per sample: double lanes in a fixed order (vectorisable), then the sample's sums
+         * grained (sum_grain.h) so the totals do not depend on the batch's split */
         double s1 = 0.0, s2 = 0.0;
         for (int n = 0; n < N; n++) {
             const float *p = x + ((size_t)n * C + c) * HW;
-            for (int i = 0; i < HW; i++) {
+            double a[BN_LANES] = {0}, b[BN_LANES] = {0};
+            int i = 0;
+            for (; i + BN_LANES <= HW; i += BN_LANES)
+                for (int l = 0; l < BN_LANES; l++) {
+                    double v = p[i + l];
+                    a[l] += v;
+                    b[l] += v * v;
+                }
+            for (; i < HW; i++) {
                 double v = p[i];
-                s1 += v;
-                s2 += v * v;
+                a[0] += v;
+                b[0] += v * v;
             }
+            double t1 = 0.0, t2 = 0.0;
+            for (int l = 0; l < BN_LANES; l++) {
+                t1 += a[l];
+                t2 += b[l];
+            }
+            s1 += ddad_sum_grain(t1);
+            s2 += ddad_sum_grain(t2);
         }
         stats[c] = s1;
         stats[C + c] = s2;
@@ -88,6 +107,7 @@ static void bn_backward(const ddad_bn_shape *s, const float *x, const float *y, 
         double sdy = 0.0, sdyx = 0.0;
         const float mean = save_mean[c];
         for (int n = 0; n < N; n++) {
+            double ndy = 0.0, ndyx = 0.0;   /* this sample's sums */
             size_t off = ((size_t)n * C + c) * HW;
             const float *p = x + off, *g = dy + off;
             const float *o = y ? y + off : NULL;
@@ -109,12 +129,13 @@ static void bn_backward(const ddad_bn_shape *s, const float *x, const float *y, 
                     b[0] += d * (p[i0 + i] - mean);
                 }
                 for (int l = 0; l < BN_LANES; l++) {
-                    sdy += a[l];
-                    sdyx += b[l];
+                    ndy += a[l];
+                    ndyx += b[l];
                 }
             }
+            sdy += ddad_sum_grain(ndy);
+            sdyx += ddad_sum_grain(ndyx * save_invstd[c]);
         }
-        sdyx *= save_invstd[c];
         stats[c] = sdy;
         stats[C + c] = sdyx;
         if (dgamma) {

@@ -1,10 +1,36 @@
 #include "nn/conv2d.h"
 
+#include "nn/conv_direct.h"
+#include "nn/conv_winograd.h"
 #include "nn/gemm.h"
+#include "nn/sum_grain.h"
+
+/* db_sum[k] = sum over samples (in order) of each sample's double sum of dy[k], grained
+ * (sum_grain.h). */
+static void bias_sums(const ddad_conv_shape *s, int n, const float *dy, double *db_sum)
+{
+    const int ohw = s->oh * s->ow;
+    const size_t out_sz = (size_t)s->k * ohw;
+#pragma omp parallel for schedule(static)
+    for (int k = 0; k < s->k; k++) {
+        double acc = 0.0;
+        for (int i = 0; i < n; i++) {
+            const float *r = dy + (size_t)i * out_sz + (size_t)k * ohw;
+            double si = 0.0;
+            for (int p = 0; p < ohw; p++) si += r[p];
+            acc += ddad_sum_grain(si);
+        }
+        db_sum[k] = acc;
+    }
+}
 
 void ddad_conv2d_forward(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *b, float *y,
                          float *ws)
 {
+    if (s->algo == DDAD_CONV_DIRECT) {
+        ddad_conv_direct_forward(s, n, x, w, b, y);
+        return;
+    }
     const int crs = s->c * s->kh * s->kw, ohw = s->oh * s->ow;
     const size_t in_sz = (size_t)s->c * s->h * s->w, out_sz = (size_t)s->k * ohw;
     for (int n0 = 0; n0 < n; n0 += s->chunk) {
@@ -30,6 +56,27 @@ void ddad_conv2d_forward(const ddad_conv_shape *s, int n, const float *x, const 
 void ddad_conv2d_backward(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *dy,
                           float *dx, float *dw, float *db, float *ws)
 {
+    if (s->algo == DDAD_CONV_DIRECT || s->algo == DDAD_CONV_WINOGRAD) {
+        const size_t nw = (size_t)s->k * s->c * s->kh * s->kw;
+        /* the double sums go after what the Winograd kernels use of ws */
+        double *sums = (double *)(void *)(ws + (s->algo == DDAD_CONV_WINOGRAD ? ddad_winograd_workspace_floats(s) : 0));
+        if (s->algo == DDAD_CONV_DIRECT)
+            ddad_conv_direct_backward_weight(s, n, x, dy, sums);
+        else
+            ddad_winograd_backward_weight(s, n, x, dy, sums, ws);
+        for (size_t j = 0; j < nw; j++) dw[j] = (float)sums[j];
+        if (db) {
+            bias_sums(s, n, dy, sums);
+            for (int k = 0; k < s->k; k++) db[k] = (float)sums[k];
+        }
+        if (dx) {
+            if (s->algo == DDAD_CONV_DIRECT)
+                ddad_conv_direct_backward_data(s, n, w, dy, dx, ws);
+            else
+                ddad_winograd_backward_data(s, n, w, dy, dx, ws);
+        }
+        return;
+    }
     const int crs = s->c * s->kh * s->kw, ohw = s->oh * s->ow;
     const size_t in_sz = (size_t)s->c * s->h * s->w, out_sz = (size_t)s->k * ohw;
     for (int n0 = 0; n0 < n; n0 += s->chunk) {
@@ -67,18 +114,16 @@ void ddad_conv2d_backward_acc(const ddad_conv_shape *s, int n, const float *x, c
     const int crs = s->c * s->kh * s->kw, ohw = s->oh * s->ow;
     const size_t in_sz = (size_t)s->c * s->h * s->w, out_sz = (size_t)s->k * ohw;
     const size_t nw = (size_t)s->k * crs;
-    if (db_sum) {
-#pragma omp parallel for schedule(static)
-        for (int k = 0; k < s->k; k++) {
-            double acc = 0.0;
-            for (int i = 0; i < n; i++) {
-                const float *r = dy + (size_t)i * out_sz + (size_t)k * ohw;
-                double si = 0.0;
-                for (int p = 0; p < ohw; p++) si += r[p];
-                acc += si;
-            }
-            db_sum[k] = acc;
-        }
+    if (db_sum) bias_sums(s, n, dy, db_sum);
+    if (s->algo == DDAD_CONV_DIRECT) {
+        ddad_conv_direct_backward_weight(s, n, x, dy, dw_sum);
+        if (dx) ddad_conv_direct_backward_data(s, n, w, dy, dx, ws);
+        return;
+    }
+    if (s->algo == DDAD_CONV_WINOGRAD) {
+        ddad_winograd_backward_weight(s, n, x, dy, dw_sum, ws);
+        if (dx) ddad_winograd_backward_data(s, n, w, dy, dx, ws);
+        return;
     }
     for (int n0 = 0; n0 < n; n0 += s->chunk) {
         int nb = n - n0 < s->chunk ? n - n0 : s->chunk;

@@ -2,6 +2,13 @@
 
 #include <string.h>
 
+#include "nn/conv_direct.h"
+#include "nn/conv_winograd.h"
+
+/* Channels from which a 3x3 stride-1 layer goes to Winograd: with fewer, the 36 GEMMs are
+ * too thin to pay for the transforms. */
+#define DDAD_WINOGRAD_MIN_CHANNELS 16
+
 /* Column matrix budget per chunk (floats); fixed so chunking never depends on threads. */
 #define DDAD_COL_BUDGET (6u << 20)
 
@@ -22,6 +29,11 @@ ddad_conv_shape ddad_conv_shape_make(int n, int c, int h, int w, int k, int ksiz
     size_t nb = per_sample > 0 ? DDAD_COL_BUDGET / per_sample : 1;
     if (nb < 1) nb = 1;
     s.chunk = (int)nb;
+    s.algo = DDAD_CONV_IM2COL;
+    if (stride == 1 && k <= DDAD_CONV_DIRECT_MAX_K)
+        s.algo = DDAD_CONV_DIRECT;
+    else if (ddad_winograd_applies(&s) && c >= DDAD_WINOGRAD_MIN_CHANNELS && k >= DDAD_WINOGRAD_MIN_CHANNELS)
+        s.algo = DDAD_CONV_WINOGRAD;
     return s;
 }
 
@@ -29,7 +41,16 @@ size_t ddad_conv_workspace_floats(const ddad_conv_shape *s)
 {
     size_t nb = (size_t)(s->n < s->chunk ? s->n : s->chunk);
     size_t p = nb * (size_t)s->oh * s->ow;
-    return ((size_t)s->c * s->kh * s->kw + (size_t)s->k) * p;
+    size_t floats = ((size_t)s->c * s->kh * s->kw + (size_t)s->k) * p;
+    /* the direct path's float-gradient entry point keeps its double sums here */
+    size_t direct = 2 * ((size_t)s->k * s->c * s->kh * s->kw + (size_t)s->k);
+    if (floats < direct) floats = direct;
+    if (ddad_winograd_applies(s)) {
+        /* plus the double weight-gradient sums of ddad_conv2d_backward */
+        size_t wino = ddad_winograd_workspace_floats(s) + direct;
+        if (floats < wino) floats = wino;
+    }
+    return floats;
 }
 
 void ddad_im2col(const ddad_conv_shape *s, int nb, const float *x, float *col)

@@ -11,6 +11,14 @@
 
 #include <stddef.h>
 
+/* How ddad_conv2d_* computes a convolution (ConvTranspose2d always lowers to im2col). */
+enum {
+    DDAD_CONV_IM2COL = 0,   /* im2col + SGEMM */
+    DDAD_CONV_DIRECT = 1,   /* direct loops, for few output channels (conv_direct.h) */
+    DDAD_CONV_WINOGRAD = 2, /* 3x3 layers with many channels: gradients by Winograd F(4x4, 3x3)
+                               (conv_winograd.h), the forward by im2col (see conv2d.c) */
+};
+
 typedef struct {
     int n;                      /* batch (the largest batch when sizing workspace) */
     int c, h, w;                /* input of the convolution */
@@ -18,6 +26,7 @@ typedef struct {
     int kh, kw, stride, pad;
     int oh, ow;                 /* output size */
     int chunk;                  /* samples per GEMM */
+    int algo;                   /* DDAD_CONV_*: chosen by ddad_conv_shape_make from the shape */
 } ddad_conv_shape;
 
 /* Shape of Conv2d(c -> k, ksize, stride, pad) on [n][c][h][w]. */

@@ -1,0 +1,31 @@
+/* Direct (im2col-free) stride-1 convolution for layers with few output channels, such as
+ * the refiner's 128 -> 2 output layer: there a GEMM has only 1-4 rows, so BLAS runs far
+ * below its peak and the column matrix costs more than the arithmetic. Every output is
+ * summed in a fixed order (input channel, kernel row, kernel column), whatever the thread
+ * count or the batch. */
+#ifndef DDAD_NN_CONV_DIRECT_H
+#define DDAD_NN_CONV_DIRECT_H
+
+#include "nn/im2col.h"
+
+/* Output channels up to which ddad_conv2d uses the direct kernels (stride 1 only). */
+#define DDAD_CONV_DIRECT_MAX_K 4
+
+/* y [n][k][oh][ow] = conv(x, w) (+ b[k] when b is non-NULL). */
+void ddad_conv_direct_forward(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *b,
+                              float *y);
+
+/* dx [n][c][h][w] = the input gradient of dy (overwritten). w_flip: scratch of
+ * k*c*kh*kw floats for the flipped kernel. */
+void ddad_conv_direct_backward_data(const ddad_conv_shape *s, int n, const float *w, const float *dy, float *dx,
+                                    float *w_flip);
+
+/* dw_sum [k][c][kh][kw] = sum over samples, in sample order, of each sample's weight
+ * gradient (summed over output rows in float per column, then over columns in double,
+ * then rounded to float), in double (overwritten). A sample's contribution does not
+ * depend on the others, and the double sums of floats are exact, so grouping the samples
+ * differently (across ranks) gives the same bits. */
+void ddad_conv_direct_backward_weight(const ddad_conv_shape *s, int n, const float *x, const float *dy,
+                                      double *dw_sum);
+
+#endif

@@ -1,0 +1,367 @@
+#include "nn/conv_winograd.h"
+
+#include <cblas.h>
+#include <string.h>
+
+/* F(4x4, 3x3) with points 0, 1, -1, 2, -1/2, infinity: Y = AT [(G g GT) . (BT d B)] A. */
+#define TILE 4    /* output tile */
+#define ALPHA 6   /* input tile = transform size */
+#define NXI 36    /* ALPHA * ALPHA transform positions */
+
+/* o = BT d for six arrays of L values each (d[j][l] is the j-th input of lane l). */
+static void bt6(const float *const d[ALPHA], float *const o[ALPHA], int L)
+{
+    const float *d0 = d[0], *d1 = d[1], *d2 = d[2], *d3 = d[3], *d4 = d[4], *d5 = d[5];
+    float *o0 = o[0], *o1 = o[1], *o2 = o[2], *o3 = o[3], *o4 = o[4], *o5 = o[5];
+    for (int l = 0; l < L; l++) {
+        const float a0 = d0[l], a1 = d1[l], a2 = d2[l], a3 = d3[l], a4 = d4[l], a5 = d5[l];
+        o0[l] = a0 + 1.5f * a1 - 2.0f * a2 - 1.5f * a3 + a4;
+        o1[l] = -a1 - 2.5f * a2 - 0.5f * a3 + a4;
+        o2[l] = a1 + 0.5f * a2 - 2.5f * a3 + a4;
+        o3[l] = -0.5f * a1 - a2 + 0.5f * a3 + a4;
+        o4[l] = 2.0f * a1 - a2 - 2.0f * a3 + a4;
+        o5[l] = a1 + 1.5f * a2 - 2.0f * a3 - 1.5f * a4 + a5;
+    }
+}
+
+/* o = AT m (6 -> 4) for arrays of L values. */
+static void at4(const float *const m[ALPHA], float *const o[TILE], int L)
+{
+    const float *m0 = m[0], *m1 = m[1], *m2 = m[2], *m3 = m[3], *m4 = m[4], *m5 = m[5];
+    float *o0 = o[0], *o1 = o[1], *o2 = o[2], *o3 = o[3];
+    for (int l = 0; l < L; l++) {
+        const float a0 = m0[l], a1 = m1[l], a2 = m2[l], a3 = m3[l], a4 = m4[l], a5 = m5[l];
+        o0[l] = a0 + a1 + a2 + a3 + a4;
+        o1[l] = a1 - a2 + 2.0f * a3 - 0.5f * a4;
+        o2[l] = a1 + a2 + 4.0f * a3 + 0.25f * a4;
+        o3[l] = a1 - a2 + 8.0f * a3 - 0.125f * a4 + a5;
+    }
+}
+
+/* G (6 x 3), in double for the weight transforms. */
+static const double Gm[ALPHA][3] = {
+    {1.0, 0.0, 0.0},
+    {-1.0 / 3, -1.0 / 3, -1.0 / 3},
+    {1.0 / 3, -1.0 / 3, 1.0 / 3},
+    {1.0 / 15, 2.0 / 15, 4.0 / 15},
+    {-16.0 / 15, 8.0 / 15, -4.0 / 15},
+    {0.0, 0.0, 1.0},
+};
+
+typedef struct {
+    int h, w, th, tw, tiles;   /* plane size, tile rows and columns, tiles per sample */
+} geometry;
+
+static geometry geom(const ddad_conv_shape *s)
+{
+    geometry g = {s->h, s->w, (s->h + TILE - 1) / TILE, (s->w + TILE - 1) / TILE, 0};
+    g.tiles = g.th * g.tw;
+    return g;
+}
+
+int ddad_winograd_applies(const ddad_conv_shape *s)
+{
+    return s->kh == 3 && s->kw == 3 && s->stride == 1 && s->pad == 1;
+}
+
+static int imax(int a, int b) { return a > b ? a : b; }
+
+/* Per channel, the floats of one V or M region: 36 positions x the tiles of a chunk
+ * (forward), or 16 positions x the 2x2 tiles of one sample (weight gradient). */
+static size_t vm_floats(const ddad_conv_shape *s, const geometry *g)
+{
+    const size_t f4 = (size_t)NXI * (size_t)(s->n < s->chunk ? s->n : s->chunk) * g->tiles;
+    const size_t f2 = (size_t)16 * (size_t)((s->h + 1) / 2) * (size_t)((s->w + 1) / 2);
+    return f4 > f2 ? f4 : f2;
+}
+
+size_t ddad_winograd_workspace_floats(const ddad_conv_shape *s)
+{
+    const geometry g = geom(s);
+    const size_t kc = (size_t)s->k * s->c, cm = (size_t)imax(s->c, s->k);
+    /* U, dU, the flipped kernel, then V and M (transformed in and out), sized for the
+     * forward's 6x6 transforms of a chunk and the weight gradient's 4x4 ones of a sample */
+    size_t floats = NXI * kc + NXI * kc + 9 * kc + 2 * cm * vm_floats(s, &g);
+    return (floats + 15) / 16 * 16;   /* whole cache lines: what follows stays aligned */
+}
+
+/* Workspace regions (see ddad_winograd_workspace_floats). */
+typedef struct {
+    float *u, *du, *wflip, *v, *m;
+} regions;
+
+static regions carve(const ddad_conv_shape *s, float *ws)
+{
+    const geometry g = geom(s);
+    const size_t kc = (size_t)s->k * s->c, cm = (size_t)imax(s->c, s->k);
+    regions r;
+    r.u = ws;
+    r.du = r.u + NXI * kc;
+    r.wflip = r.du + NXI * kc;
+    r.v = r.wflip + 9 * kc;
+    r.m = r.v + cm * vm_floats(s, &g);
+    return r;
+}
+
+/* U[xi][o][i] = (G w[o][i] GT)[xi] for weights w [cout][cin][3][3]. */
+static void weight_transform(int cout, int cin, const float *w, float *u)
+{
+    const size_t oi = (size_t)cout * cin;
+#pragma omp parallel for schedule(static)
+    for (long p = 0; p < (long)oi; p++) {
+        const float *g = w + (size_t)p * 9;
+        double t[ALPHA][3];
+        for (int a = 0; a < ALPHA; a++)
+            for (int c = 0; c < 3; c++) t[a][c] = Gm[a][0] * g[c] + Gm[a][1] * g[3 + c] + Gm[a][2] * g[6 + c];
+        for (int a = 0; a < ALPHA; a++)
+            for (int b = 0; b < ALPHA; b++)
+                u[(size_t)(a * ALPHA + b) * oi + p] = (float)(t[a][0] * Gm[b][0] + t[a][1] * Gm[b][1] + t[a][2] * Gm[b][2]);
+    }
+}
+
+/* V[xi][off + t] (xi stride vs) = (BT d_t B)[xi] for every tile t of plane xp (pad 1). */
+static void input_transform(const geometry *g, const float *xp, float *v, size_t vs, size_t off)
+{
+    const int tw = g->tw, L = 4 * (tw + 1);
+    float rph[ALPHA][L], t[ALPHA][L];   /* rows in phase order: [q][tx'] at q*(tw+1)+tx' */
+    float *tq[ALPHA];
+    for (int a = 0; a < ALPHA; a++) tq[a] = t[a];
+    for (int ty = 0; ty < g->th; ty++) {
+        for (int i = 0; i < ALPHA; i++) {
+            const int iy = TILE * ty - 1 + i;
+            for (int q = 0; q < 4; q++)
+                for (int tx = 0; tx <= tw; tx++) {
+                    const int ix = TILE * tx - 1 + q;
+                    rph[i][q * (tw + 1) + tx] = iy >= 0 && iy < g->h && ix >= 0 && ix < g->w ? xp[(size_t)iy * g->w + ix] : 0.0f;
+                }
+        }
+        const float *rp[ALPHA] = {rph[0], rph[1], rph[2], rph[3], rph[4], rph[5]};
+        bt6(rp, tq, L);   /* along y */
+        for (int a = 0; a < ALPHA; a++) {
+            /* along x: input column j of tile tx is phase j % 4 at tx + j / 4 */
+            const float *ph = t[a];
+            const float *d[ALPHA] = {ph, ph + (tw + 1), ph + 2 * (tw + 1), ph + 3 * (tw + 1), ph + 1, ph + (tw + 1) + 1};
+            float *o[ALPHA];
+            for (int b = 0; b < ALPHA; b++) o[b] = v + (size_t)(a * ALPHA + b) * vs + off + (size_t)ty * tw;
+            bt6(d, o, tw);
+        }
+    }
+}
+
+/* y plane (+ bias) = AT M_t A for every tile t, M[xi][off + t] with xi stride ms. */
+static void output_transform(const geometry *g, const float *m, size_t ms, size_t off, float bias, float *yp)
+{
+    const int tw = g->tw;
+    float s[ALPHA][TILE][tw], yt[TILE][TILE][tw];
+    for (int ty = 0; ty < g->th; ty++) {
+        for (int a = 0; a < ALPHA; a++) {   /* along x */
+            const float *mp[ALPHA];
+            for (int b = 0; b < ALPHA; b++) mp[b] = m + (size_t)(a * ALPHA + b) * ms + off + (size_t)ty * tw;
+            float *o[TILE] = {s[a][0], s[a][1], s[a][2], s[a][3]};
+            at4(mp, o, tw);
+        }
+        for (int j = 0; j < TILE; j++) {   /* along y */
+            const float *sp[ALPHA] = {s[0][j], s[1][j], s[2][j], s[3][j], s[4][j], s[5][j]};
+            float *o[TILE] = {yt[0][j], yt[1][j], yt[2][j], yt[3][j]};
+            at4(sp, o, tw);
+        }
+        for (int i = 0; i < TILE; i++) {
+            const int oy = TILE * ty + i;
+            if (oy >= g->h) break;
+            float *row = yp + (size_t)oy * g->w;
+            for (int tx = 0; tx < tw; tx++)
+                for (int j = 0; j < TILE; j++) {
+                    const int ox = TILE * tx + j;
+                    if (ox < g->w) row[ox] = yt[i][j][tx] + bias;
+                }
+        }
+    }
+}
+
+/* out [n][cout][h][w] = conv(in [n][cin][h][w]) with transformed weights u; chunks of
+ * `chunk` samples share one GEMM per transform position. */
+static void convolve(const geometry *g, int n, int chunk, int cin, int cout, const float *in, const float *u,
+                     const float *bias, float *out, float *v, float *m)
+{
+    const size_t plane = (size_t)g->h * g->w;
+    for (int n0 = 0; n0 < n; n0 += chunk) {
+        const int nb = n - n0 < chunk ? n - n0 : chunk;
+        const size_t tn = (size_t)nb * g->tiles;
+#pragma omp parallel for schedule(static)
+        for (int p = 0; p < nb * cin; p++) {
+            const int smp = p / cin, c = p % cin;
+            input_transform(g, in + ((size_t)(n0 + smp) * cin + c) * plane, v, (size_t)cin * tn,
+                            (size_t)c * tn + (size_t)smp * g->tiles);
+        }
+#pragma omp parallel for schedule(dynamic, 1)
+        for (int xi = 0; xi < NXI; xi++)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, (int)tn, cin, 1.0f, u + (size_t)xi * cout * cin,
+                        cin, v + (size_t)xi * cin * tn, (int)tn, 0.0f, m + (size_t)xi * cout * tn, (int)tn);
+#pragma omp parallel for schedule(static)
+        for (int p = 0; p < nb * cout; p++) {
+            const int smp = p / cout, k = p % cout;
+            output_transform(g, m, (size_t)cout * tn, (size_t)k * tn + (size_t)smp * g->tiles, bias ? bias[k] : 0.0f,
+                             out + ((size_t)(n0 + smp) * cout + k) * plane);
+        }
+    }
+}
+
+void ddad_winograd_forward(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *b, float *y,
+                           float *ws)
+{
+    const geometry g = geom(s);
+    regions r = carve(s, ws);
+    weight_transform(s->k, s->c, w, r.u);
+    convolve(&g, n, s->chunk, s->c, s->k, x, r.u, b, y, r.v, r.m);
+}
+
+void ddad_winograd_backward_data(const ddad_conv_shape *s, int n, const float *w, const float *dy, float *dx,
+                                 float *ws)
+{
+    /* stride 1, pad 1: dx is dy convolved with the kernel flipped and its channels swapped */
+    const geometry g = geom(s);
+    regions r = carve(s, ws);
+    const int C = s->c, K = s->k;
+    for (int c = 0; c < C; c++)
+        for (int k = 0; k < K; k++)
+            for (int q = 0; q < 9; q++) r.wflip[((size_t)c * K + k) * 9 + q] = w[((size_t)k * C + c) * 9 + (8 - q)];
+    weight_transform(C, K, r.wflip, r.u);
+    convolve(&g, n, s->chunk, K, C, dy, r.u, NULL, dx, r.v, r.m);
+}
+
+/* ---- the weight gradient: F(2x2, 3x3) ----
+ * Y = AT [(G g GT) . (BT d B)] A with 4x4 input tiles at stride 2. Its transforms have
+ * coefficients 0, +-1 (and 1/2 in G), so its float32 error stays near a direct GEMM's;
+ * with F(4x4, 3x3) the weight gradient's error, after Adam steps turn tiny gradients into
+ * whole steps, broke the 10-step parity bound (docs/NN.md). */
+#define TILE2 2
+#define ALPHA2 4
+#define NXI2 16
+
+static const double G2[ALPHA2][3] = {{1.0, 0.0, 0.0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0.0, 0.0, 1.0}};
+
+/* V[xi][off + t] (xi stride vs) = (BT d_t B)[xi], 4x4 tiles at stride 2, pad 1. */
+static void input_transform2(int h, int w, const float *xp, float *v, size_t vs, size_t off)
+{
+    const int th = (h + 1) / 2, tw = (w + 1) / 2, L = 2 * (tw + 1);
+    float rph[ALPHA2][L], t[ALPHA2][L];   /* rows in phase order: [q][tx'] at q*(tw+1)+tx' */
+    for (int ty = 0; ty < th; ty++) {
+        for (int i = 0; i < ALPHA2; i++) {
+            const int iy = TILE2 * ty - 1 + i;
+            for (int q = 0; q < 2; q++)
+                for (int tx = 0; tx <= tw; tx++) {
+                    const int ix = TILE2 * tx - 1 + q;
+                    rph[i][q * (tw + 1) + tx] = iy >= 0 && iy < h && ix >= 0 && ix < w ? xp[(size_t)iy * w + ix] : 0.0f;
+                }
+        }
+        for (int l = 0; l < L; l++) {   /* along y */
+            const float d0 = rph[0][l], d1 = rph[1][l], d2 = rph[2][l], d3 = rph[3][l];
+            t[0][l] = d0 - d2;
+            t[1][l] = d1 + d2;
+            t[2][l] = d2 - d1;
+            t[3][l] = d1 - d3;
+        }
+        for (int a = 0; a < ALPHA2; a++) {   /* along x: column j of tile tx is phase j % 2 at tx + j / 2 */
+            const float *p0 = t[a], *p1 = t[a] + (tw + 1);
+            float *o0 = v + (size_t)(a * ALPHA2 + 0) * vs + off + (size_t)ty * tw;
+            float *o1 = v + (size_t)(a * ALPHA2 + 1) * vs + off + (size_t)ty * tw;
+            float *o2 = v + (size_t)(a * ALPHA2 + 2) * vs + off + (size_t)ty * tw;
+            float *o3 = v + (size_t)(a * ALPHA2 + 3) * vs + off + (size_t)ty * tw;
+            for (int tx = 0; tx < tw; tx++) {
+                const float d0 = p0[tx], d1 = p1[tx], d2 = p0[tx + 1], d3 = p1[tx + 1];
+                o0[tx] = d0 - d2;
+                o1[tx] = d1 + d2;
+                o2[tx] = d2 - d1;
+                o3[tx] = d1 - d3;
+            }
+        }
+    }
+}
+
+/* Mg[xi][off + t] (xi stride ms) = (A dy_t AT)[xi] for the 2x2 tiles of a dy plane. */
+static void output_adjoint2(int h, int w, const float *dyp, float *mg, size_t ms, size_t off)
+{
+    const int th = (h + 1) / 2, tw = (w + 1) / 2, L = 2 * tw;
+    float rph[TILE2][L], t[ALPHA2][L];   /* dy rows in phase order: [q][tx] at q*tw+tx */
+    for (int ty = 0; ty < th; ty++) {
+        for (int i = 0; i < TILE2; i++) {
+            const int iy = TILE2 * ty + i;
+            for (int q = 0; q < 2; q++)
+                for (int tx = 0; tx < tw; tx++) {
+                    const int ix = TILE2 * tx + q;
+                    rph[i][q * tw + tx] = iy < h && ix < w ? dyp[(size_t)iy * w + ix] : 0.0f;
+                }
+        }
+        for (int l = 0; l < L; l++) {   /* along y: A = [1 0; 1 1; 1 -1; 0 -1] */
+            const float r0 = rph[0][l], r1 = rph[1][l];
+            t[0][l] = r0;
+            t[1][l] = r0 + r1;
+            t[2][l] = r0 - r1;
+            t[3][l] = -r1;
+        }
+        for (int a = 0; a < ALPHA2; a++) {   /* along x */
+            const float *p0 = t[a], *p1 = t[a] + tw;
+            float *o0 = mg + (size_t)(a * ALPHA2 + 0) * ms + off + (size_t)ty * tw;
+            float *o1 = mg + (size_t)(a * ALPHA2 + 1) * ms + off + (size_t)ty * tw;
+            float *o2 = mg + (size_t)(a * ALPHA2 + 2) * ms + off + (size_t)ty * tw;
+            float *o3 = mg + (size_t)(a * ALPHA2 + 3) * ms + off + (size_t)ty * tw;
+            for (int tx = 0; tx < tw; tx++) {
+                const float r0 = p0[tx], r1 = p1[tx];
+                o0[tx] = r0;
+                o1[tx] = r0 + r1;
+                o2[tx] = r0 - r1;
+                o3[tx] = -r1;
+            }
+        }
+    }
+}
+
+/* dw[k][c] (3x3) = GT dU G for every channel pair, in double, rounded to float. */
+static void weight_gradient_from_transformed(int kc, const float *du, float *dw)
+{
+#pragma omp parallel for schedule(static)
+    for (int p = 0; p < kc; p++) {
+        double t[ALPHA2][3];
+        for (int a = 0; a < ALPHA2; a++)
+            for (int q = 0; q < 3; q++) {
+                double acc = 0.0;
+                for (int b = 0; b < ALPHA2; b++) acc += (double)du[(size_t)(a * ALPHA2 + b) * kc + p] * G2[b][q];
+                t[a][q] = acc;
+            }
+        for (int i = 0; i < 3; i++)
+            for (int q = 0; q < 3; q++) {
+                double acc = 0.0;
+                for (int a = 0; a < ALPHA2; a++) acc += G2[a][i] * t[a][q];
+                dw[(size_t)p * 9 + i * 3 + q] = (float)acc;
+            }
+    }
+}
+
+void ddad_winograd_backward_weight(const ddad_conv_shape *s, int n, const float *x, const float *dy, double *dw_sum,
+                                   float *ws)
+{
+    regions r = carve(s, ws);
+    const int C = s->c, K = s->k, h = s->h, w = s->w;
+    const int T = ((h + 1) / 2) * ((w + 1) / 2);
+    const size_t plane = (size_t)h * w, kc = (size_t)K * C;
+    float *dw = r.u;   /* one sample's 3x3 gradient (U is free here) */
+    for (size_t j = 0; j < 9 * kc; j++) dw_sum[j] = 0.0;
+    for (int smp = 0; smp < n; smp++) {
+#pragma omp parallel for schedule(static)
+        for (int c = 0; c < C; c++)
+            input_transform2(h, w, x + ((size_t)smp * C + c) * plane, r.v, (size_t)C * T, (size_t)c * T);
+#pragma omp parallel for schedule(static)
+        for (int k = 0; k < K; k++)
+            output_adjoint2(h, w, dy + ((size_t)smp * K + k) * plane, r.m, (size_t)K * T, (size_t)k * T);
+        /* dU[xi] (K x C) = Mg[xi] (K x T) V[xi]^T: this sample's part, alone */
+#pragma omp parallel for schedule(dynamic, 1)
+        for (int xi = 0; xi < NXI2; xi++)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, C, T, 1.0f, r.m + (size_t)xi * K * T, T,
+                        r.v + (size_t)xi * C * T, T, 0.0f, r.du + (size_t)xi * kc, C);
+        /* the sample's gradient is rounded to float, so the double sums over samples are
+         * exact and do not depend on how the samples are grouped (across ranks) */
+        weight_gradient_from_transformed((int)kc, r.du, dw);
+#pragma omp parallel for schedule(static)
+        for (size_t j = 0; j < 9 * kc; j++) dw_sum[j] += (double)dw[j];
+    }
+}

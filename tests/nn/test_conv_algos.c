@@ -1,0 +1,192 @@
+/* Every Conv2d algorithm (im2col + GEMM, direct, Winograd) against a float64 direct
+ * convolution, on random inputs: the forward output, the input gradient and the weight
+ * and bias gradients of both backward entry points, as max|a - b| / max|b| per tensor.
+ * Outputs are poisoned with NaN first, so an element an algorithm forgets fails. Also
+ * checks that each algorithm gives the same bits for 1 and 2 threads, and that with
+ * chunk = 1 a sample's weight gradient does not depend on the other samples. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../test_check.h"
+#include "core/rng.h"
+#include "core/util.h"
+#include "nn/conv2d.h"
+#include "nn/conv_winograd.h"
+#include "nn/threads.h"
+
+static const char *algo_name[] = {"im2col", "direct", "winograd"};
+
+static void fill(ddad_rng *r, float *p, size_t n, float scale)
+{
+    for (size_t i = 0; i < n; i++) p[i] = scale * (2.0f * ddad_rng_uniformf(r) - 1.0f);
+}
+
+/* float64 reference: y, and for the upstream gradient dy: dx, dw, db */
+static void reference(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *b,
+                      const float *dy, double *y, double *dx, double *dw, double *db)
+{
+    const int C = s->c, K = s->k, H = s->h, W = s->w, OH = s->oh, OW = s->ow, kh = s->kh, kw = s->kw;
+    memset(dx, 0, sizeof(double) * n * C * H * W);
+    memset(dw, 0, sizeof(double) * K * C * kh * kw);
+    memset(db, 0, sizeof(double) * K);
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < K; k++)
+            for (int oy = 0; oy < OH; oy++)
+                for (int ox = 0; ox < OW; ox++) {
+                    double acc = b ? b[k] : 0.0;
+                    const double g = dy[(((size_t)i * K + k) * OH + oy) * OW + ox];
+                    db[k] += g;
+                    for (int c = 0; c < C; c++)
+                        for (int r = 0; r < kh; r++)
+                            for (int q = 0; q < kw; q++) {
+                                int iy = oy * s->stride - s->pad + r, ix = ox * s->stride - s->pad + q;
+                                if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                                size_t xi = (((size_t)i * C + c) * H + iy) * W + ix;
+                                size_t wi = (((size_t)k * C + c) * kh + r) * kw + q;
+                                acc += (double)w[wi] * x[xi];
+                                dx[xi] += (double)w[wi] * g;
+                                dw[wi] += (double)x[xi] * g;
+                            }
+                    y[(((size_t)i * K + k) * OH + oy) * OW + ox] = acc;
+                }
+}
+
+static double rel(const float *a, const double *b, size_t n)
+{
+    double num = 0.0, den = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - b[i]);
+        if (!(d <= num)) num = d;   /* NaN wins */
+        if (fabs(b[i]) > den) den = fabs(b[i]);
+    }
+    return den > 0 ? num / den : num;
+}
+
+static double rel_d(const double *a, const double *b, size_t n)
+{
+    double num = 0.0, den = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs(a[i] - b[i]);
+        if (!(d <= num)) num = d;
+        if (fabs(b[i]) > den) den = fabs(b[i]);
+    }
+    return den > 0 ? num / den : num;
+}
+
+static void poison(float *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) p[i] = NAN;
+}
+
+/* Runs one algorithm on one shape; returns the forward output for bit comparisons. */
+static void run_case(int n, int c, int h, int w, int k, int ksize, int stride, int pad, int algo, int chunk,
+                     double tol)
+{
+    ddad_conv_shape s = ddad_conv_shape_make(n, c, h, w, k, ksize, stride, pad);
+    s.algo = algo;
+    if (chunk > 0) s.chunk = chunk;
+    const size_t nx = (size_t)n * c * h * w, ny = (size_t)n * k * s.oh * s.ow, nw = (size_t)k * c * ksize * ksize;
+    float *x = malloc(sizeof(float) * nx), *wt = malloc(sizeof(float) * nw), *b = malloc(sizeof(float) * k);
+    float *dy = malloc(sizeof(float) * ny), *y = malloc(sizeof(float) * ny), *dx = malloc(sizeof(float) * nx);
+    float *dwf = malloc(sizeof(float) * nw), *dbf = malloc(sizeof(float) * k), *dwt = malloc(sizeof(float) * nw);
+    float *y2 = malloc(sizeof(float) * ny);
+    double *ry = malloc(sizeof(double) * ny), *rdx = malloc(sizeof(double) * nx), *rdw = malloc(sizeof(double) * nw);
+    double *rdb = malloc(sizeof(double) * k), *dws = malloc(sizeof(double) * nw), *dbs = malloc(sizeof(double) * k);
+    double *dws2 = malloc(sizeof(double) * nw);
+    float *ws = ddad_malloc_aligned(sizeof(float) * ddad_conv_workspace_floats(&s), "test workspace");
+    ddad_rng r;
+    ddad_rng_init(&r, 11, DDAD_MOD_DATA, (uint32_t)(c * 131 + k), DDAD_RNG_TEST, (uint64_t)(h * 7 + w));
+    fill(&r, x, nx, 1.0f);
+    fill(&r, wt, nw, 1.0f / sqrtf((float)(c * ksize * ksize)));
+    fill(&r, b, k, 0.5f);
+    fill(&r, dy, ny, 1.0f);
+    reference(&s, n, x, wt, b, dy, ry, rdx, rdw, rdb);
+
+    char name[96];
+    snprintf(name, sizeof name, "%-8s n%d %3d->%-3d %3dx%-3d k%d s%d p%d chunk %d", algo_name[algo], n, c, k, h, w,
+             ksize, stride, pad, s.chunk);
+    double e[6];
+    ddad_nn_set_threads(1);
+    poison(y, ny);
+    ddad_conv2d_forward(&s, n, x, wt, b, y, ws);
+    e[0] = rel(y, ry, ny);
+    poison(dx, nx), poison(dwf, nw), poison(dbf, k);
+    ddad_conv2d_backward(&s, n, x, wt, dy, dx, dwf, dbf, ws);
+    e[1] = rel(dx, rdx, nx);
+    e[2] = rel(dwf, rdw, nw);
+    e[3] = rel(dbf, rdb, k);
+    poison(dx, nx);
+    ddad_conv2d_backward_acc(&s, n, x, wt, dy, dx, dws, dbs, dwt, ws);
+    e[4] = rel_d(dws, rdw, nw);
+    e[5] = rel(dx, rdx, nx);
+    if (algo == DDAD_CONV_WINOGRAD) {
+        /* ddad_conv2d_forward runs im2col; the Winograd forward (which the input gradient
+         * uses) is checked on its own */
+        poison(y2, ny);
+        ddad_winograd_forward(&s, n, x, wt, b, y2, ws);
+        double ew = rel(y2, ry, ny);
+        CHECK(ew <= tol, "%s: Winograd forward rel %.3e > %.1e", name, ew, tol);
+        printf("%s  Winograd forward y %.1e\n", name, ew);
+    }
+    const char *what[6] = {"y", "dx", "dw", "db", "dw_acc", "dx_acc"};
+    for (int i = 0; i < 6; i++) CHECK(e[i] <= tol, "%s: %s rel %.3e > %.1e", name, what[i], e[i], tol);
+    printf("%s  y %.1e dx %.1e dw %.1e db %.1e acc %.1e/%.1e\n", name, e[0], e[1], e[2], e[3], e[4], e[5]);
+
+    /* same bits with 2 threads */
+    ddad_nn_set_threads(2);
+    ddad_conv2d_forward(&s, n, x, wt, b, y2, ws);
+    CHECK(memcmp(y, y2, sizeof(float) * ny) == 0, "%s: forward differs between 1 and 2 threads", name);
+    ddad_conv2d_backward_acc(&s, n, x, wt, dy, NULL, dws2, NULL, dwt, ws);
+    CHECK(memcmp(dws, dws2, sizeof(double) * nw) == 0, "%s: weight gradient differs between 1 and 2 threads", name);
+    /* split invariance: the samples one at a time, summed in double, give the same sums
+     * up to double rounding (chunk-1 shapes only; bigger chunks share GEMMs) */
+    if (s.chunk == 1 && n > 1) {
+        double *acc = calloc(nw, sizeof(double));
+        const size_t xs = (size_t)c * h * w, ys = (size_t)k * s.oh * s.ow;
+        for (int i = 0; i < n; i++) {
+            ddad_conv2d_backward_acc(&s, 1, x + i * xs, wt, dy + i * ys, NULL, dws2, NULL, dwt, ws);
+            for (size_t j = 0; j < nw; j++) acc[j] += dws2[j];
+        }
+        double worst = rel_d(acc, dws, nw);
+        CHECK(worst <= 1e-12, "%s: per-sample weight gradients summed differ by %.3e", name, worst);
+        free(acc);
+    }
+    free(x), free(wt), free(b), free(dy), free(y), free(dx), free(dwf), free(dbf), free(dwt), free(y2);
+    free(ry), free(rdx), free(rdw), free(rdb), free(dws), free(dbs), free(dws2), free(ws);
+}
+
+int main(void)
+{
+    /* Winograd: the refiner's layer (small image), odd sizes that leave partial tiles,
+     * non-square planes, channel counts that are not multiples of anything */
+    const double wino_tol = 1e-5, direct_tol = 2e-6, gemm_tol = 2e-6;
+    run_case(2, 128, 16, 16, 128, 3, 1, 1, DDAD_CONV_WINOGRAD, 1, wino_tol);
+    run_case(3, 16, 7, 5, 17, 3, 1, 1, DDAD_CONV_WINOGRAD, 0, wino_tol);
+    run_case(2, 20, 24, 40, 24, 3, 1, 1, DDAD_CONV_WINOGRAD, 1, wino_tol);
+    run_case(3, 128, 24, 40, 128, 3, 1, 1, DDAD_CONV_WINOGRAD, 1, wino_tol);
+    run_case(2, 9, 13, 6, 5, 3, 1, 1, DDAD_CONV_WINOGRAD, 0, wino_tol);
+    run_case(1, 3, 1, 1, 2, 3, 1, 1, DDAD_CONV_WINOGRAD, 0, wino_tol);
+    /* direct: the refiner's output layer, other kernel sizes and paddings */
+    run_case(3, 128, 16, 16, 2, 3, 1, 1, DDAD_CONV_DIRECT, 1, direct_tol);
+    run_case(2, 5, 9, 7, 1, 3, 1, 1, DDAD_CONV_DIRECT, 0, direct_tol);
+    run_case(2, 4, 8, 11, 3, 5, 1, 2, DDAD_CONV_DIRECT, 0, direct_tol);
+    run_case(2, 3, 6, 6, 4, 3, 1, 0, DDAD_CONV_DIRECT, 0, direct_tol);
+    run_case(2, 2, 5, 5, 2, 1, 1, 0, DDAD_CONV_DIRECT, 1, direct_tol);
+    /* im2col: the same shapes, plus the AE's strided layers */
+    run_case(2, 128, 16, 16, 128, 3, 1, 1, DDAD_CONV_IM2COL, 1, gemm_tol);
+    run_case(3, 16, 7, 5, 17, 3, 1, 1, DDAD_CONV_IM2COL, 0, gemm_tol);
+    run_case(2, 16, 16, 16, 32, 4, 2, 1, DDAD_CONV_IM2COL, 0, gemm_tol);
+    run_case(3, 128, 16, 16, 2, 3, 1, 1, DDAD_CONV_IM2COL, 1, gemm_tol);
+    /* the choice ddad_conv_shape_make makes for the refiner's three layers */
+    ddad_conv_shape a = ddad_conv_shape_make(8, 2, 64, 64, 128, 3, 1, 1);
+    ddad_conv_shape m = ddad_conv_shape_make(8, 128, 64, 64, 128, 3, 1, 1);
+    ddad_conv_shape o = ddad_conv_shape_make(8, 128, 64, 64, 2, 3, 1, 1);
+    ddad_conv_shape e = ddad_conv_shape_make(64, 1, 64, 64, 16, 4, 2, 1);
+    EXPECT(a.algo == DDAD_CONV_IM2COL);
+    EXPECT(m.algo == DDAD_CONV_WINOGRAD);
+    EXPECT(o.algo == DDAD_CONV_DIRECT);
+    EXPECT(e.algo == DDAD_CONV_IM2COL);
+    if (failures) fprintf(stderr, "%d failure(s)\n", failures);
+    return failures != 0;
+}
