@@ -92,6 +92,7 @@ static double timed(double seconds, void (*fn)(void))
 
 int main(int argc, char **argv)
 {
+    ddad_nn_single_blas_pool(argv);
     int threads = argc > 1 ? atoi(argv[1]) : 0;
     double secs = argc > 2 ? atof(argv[2]) : 5.0;
     const char *only = argc > 3 ? argv[3] : NULL;

@@ -8,6 +8,9 @@ secs="${2:-5}"
 exe="$root/build/bench/bench_cpu_vs_torch"
 [ -x "$exe" ] || { echo "run.sh: $exe not built: run ./launch/build.sh first" >&2; exit 1; }
 py="${DDAD_PYTHON:-/usr/bin/python3}"
+# OpenBLAS's own thread pool busy-waits beside the OpenMP threads of both programs
+# (PyTorch on this machine lost up to 60% at 2 threads to it): one BLAS thread for both.
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 c_out="$("$exe" "$threads" "$secs")"
 t_out="$(OMP_NUM_THREADS="$threads" "$py" "$root/bench/cpu_vs_torch/bench_torch.py" "$threads" "$secs")"
 echo "threads: $threads   $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"

@@ -149,21 +149,26 @@ static void bn_backward(const ddad_bn_shape *s, const float *x, const float *y, 
     if (red && red->allreduce_sum) red->allreduce_sum(stats, 2 * C, red->ctx);
 #pragma omp parallel for schedule(static)
     for (int c = 0; c < C; c++) {
-        /* double inside: dx is often a small remainder of dy (cancellation) */
-        double invstd = save_invstd[c], mean = save_mean[c];
-        double k = gamma[c] * invstd;
-        double mdy = stats[c] / global_count;
-        double mdyx = stats[C + c] / global_count;
+        /* dx = k (d - mean(d) - xhat mean(d xhat)), in float with per-channel constants:
+         * dx = k d + a (x - mean) + b; (x - mean) is exact or nearly so when it matters */
+        const double invstd = save_invstd[c];
+        const double k = gamma[c] * invstd;
+        const double mdy = stats[c] / global_count;
+        const double mdyx = stats[C + c] / global_count;
+        const float kf = (float)k, af = (float)(-k * invstd * mdyx), bf = (float)(-k * mdy);
+        const float mean = save_mean[c];
         for (int n = 0; n < N; n++) {
             size_t off = ((size_t)n * C + c) * HW;
             const float *p = x + off, *g = dy + off;
             const float *o = y ? y + off : NULL;
             float *q = dx + off;
-            for (int i = 0; i < HW; i++) {
-                double d = (o && !(o[i] > 0.0f)) ? 0.0 : (double)g[i];
-                double xhat = ((double)p[i] - mean) * invstd;
-                q[i] = (float)(k * (d - mdy - xhat * mdyx));
-            }
+            if (o)
+                for (int i = 0; i < HW; i++) {
+                    float d = o[i] > 0.0f ? g[i] : 0.0f;
+                    q[i] = kf * d + (af * (p[i] - mean) + bf);
+                }
+            else
+                for (int i = 0; i < HW; i++) q[i] = kf * g[i] + (af * (p[i] - mean) + bf);
         }
     }
 }

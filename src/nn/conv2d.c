@@ -31,6 +31,12 @@ void ddad_conv2d_forward(const ddad_conv_shape *s, int n, const float *x, const 
         ddad_conv_direct_forward(s, n, x, w, b, y);
         return;
     }
+    /* DDAD_CONV_WINOGRAD shapes run the forward pass by im2col too. Their output feeds
+     * BatchNorm, and the refiner's 10-step parity (tests/parity) is chaotic: Adam turns
+     * float noise in tiny gradients into whole steps. F(4x4, 3x3)'s forward error grew to
+     * 1e-3 in the step-0 gradients of the one-input-channel case; F(2x2, 3x3)'s, as small
+     * as im2col's, still ended 1.2e-3 away after 10 steps, where the bound is 1e-4
+     * (PyTorch's own float32 run ends up to 1.7e-3 away in another case). docs/NN.md. */
     const int crs = s->c * s->kh * s->kw, ohw = s->oh * s->ow;
     const size_t in_sz = (size_t)s->c * s->h * s->w, out_sz = (size_t)s->k * ohw;
     for (int n0 = 0; n0 < n; n0 += s->chunk) {

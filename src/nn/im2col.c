@@ -53,8 +53,92 @@ size_t ddad_conv_workspace_floats(const ddad_conv_shape *s)
     return floats;
 }
 
+/* The AE's layers: 4x4 kernel, stride 2, pad 1, even width (ow = w / 2). Each input row
+ * is split once into its even and odd columns; the four kernel columns j are then plain
+ * shifted copies of those: j = 0 -> odd[ox - 1], 1 -> even[ox], 2 -> odd[ox],
+ * 3 -> even[ox + 1], with zeros where the padding is. */
+static int is_s2k4p1(const ddad_conv_shape *s)
+{
+    return s->stride == 2 && s->kw == 4 && s->kh == 4 && s->pad == 1 && s->w == 2 * s->ow && s->ow >= 1;
+}
+
+static void im2col_s2k4p1(const ddad_conv_shape *s, int nb, const float *x, float *col)
+{
+    const int ohw = s->oh * s->ow, ow = s->ow;
+    const size_t ncols = (size_t)nb * ohw;
+#pragma omp parallel for schedule(static)
+    for (int ci = 0; ci < s->c * 4; ci++) {
+        const int c = ci / 4, i = ci % 4;
+        float *d0 = col + (size_t)(c * 16 + i * 4) * ncols, *d1 = d0 + ncols, *d2 = d1 + ncols, *d3 = d2 + ncols;
+        float ev[ow], od[ow];
+        for (int n = 0; n < nb; n++) {
+            const float *src = x + ((size_t)n * s->c + c) * s->h * s->w;
+            for (int oy = 0; oy < s->oh; oy++) {
+                const int iy = 2 * oy - 1 + i;
+                const size_t off = (size_t)n * ohw + (size_t)oy * ow;
+                if (iy < 0 || iy >= s->h) {
+                    memset(d0 + off, 0, sizeof(float) * ow);
+                    memset(d1 + off, 0, sizeof(float) * ow);
+                    memset(d2 + off, 0, sizeof(float) * ow);
+                    memset(d3 + off, 0, sizeof(float) * ow);
+                    continue;
+                }
+                const float *row = src + (size_t)iy * s->w;
+                for (int q = 0; q < ow; q++) {
+                    ev[q] = row[2 * q];
+                    od[q] = row[2 * q + 1];
+                }
+                d0[off] = 0.0f;
+                memcpy(d0 + off + 1, od, sizeof(float) * (ow - 1));
+                memcpy(d1 + off, ev, sizeof(float) * ow);
+                memcpy(d2 + off, od, sizeof(float) * ow);
+                memcpy(d3 + off, ev + 1, sizeof(float) * (ow - 1));
+                d3[off + ow - 1] = 0.0f;
+            }
+        }
+    }
+}
+
+/* The adjoint of im2col_s2k4p1, gathering: even output columns 2q sum the taps j = 1
+ * (ox = q) then j = 3 (ox = q - 1); odd ones 2q + 1 sum j = 0 (ox = q + 1) then j = 2
+ * (ox = q); kernel rows in ascending order. The same additions in the same order as
+ * col2im_gather, vectorised over q. */
+static void col2im_s2k4p1(const ddad_conv_shape *s, int nb, const float *col, float *x)
+{
+    const int ohw = s->oh * s->ow, ow = s->ow;
+    const size_t ncols = (size_t)nb * ohw;
+#pragma omp parallel for schedule(static)
+    for (int pl = 0; pl < nb * s->c; pl++) {
+        const int n = pl / s->c, c = pl % s->c;
+        float *dst = x + (size_t)pl * s->h * s->w;
+        float ev[ow], od[ow];
+        for (int iy = 0; iy < s->h; iy++) {
+            for (int q = 0; q < ow; q++) ev[q] = od[q] = 0.0f;
+            for (int i = (iy + 1) % 2; i < 4; i += 2) {
+                const int oy = (iy + 1 - i) / 2;
+                if (oy < 0 || oy >= s->oh) continue;
+                const float *b0 = col + (size_t)(c * 16 + i * 4) * ncols + (size_t)n * ohw + (size_t)oy * ow;
+                const float *b1 = b0 + ncols, *b2 = b1 + ncols, *b3 = b2 + ncols;
+                ev[0] += b1[0];
+                for (int q = 1; q < ow; q++) ev[q] = (ev[q] + b1[q]) + b3[q - 1];
+                for (int q = 0; q < ow - 1; q++) od[q] = (od[q] + b0[q + 1]) + b2[q];
+                od[ow - 1] += b2[ow - 1];
+            }
+            float *row = dst + (size_t)iy * s->w;
+            for (int q = 0; q < ow; q++) {
+                row[2 * q] = ev[q];
+                row[2 * q + 1] = od[q];
+            }
+        }
+    }
+}
+
 void ddad_im2col(const ddad_conv_shape *s, int nb, const float *x, float *col)
 {
+    if (is_s2k4p1(s)) {
+        im2col_s2k4p1(s, nb, x, col);
+        return;
+    }
     const int kk = s->kh * s->kw, ohw = s->oh * s->ow;
     const size_t ncols = (size_t)nb * ohw;
     const int rows = s->c * kk;
@@ -139,6 +223,10 @@ static void col2im_gather(const ddad_conv_shape *s, int nb, const float *col, fl
 
 void ddad_col2im(const ddad_conv_shape *s, int nb, const float *col, float *x)
 {
+    if (is_s2k4p1(s)) {
+        col2im_s2k4p1(s, nb, col, x);
+        return;
+    }
     if (s->stride == 2 && s->kw <= 2 * s->stride && s->w <= 4096) {
         col2im_gather(s, nb, col, x);
         return;

@@ -1,6 +1,7 @@
 #include "nn/threads.h"
 
 #include <cblas.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #ifdef DDAD_WITH_OPENMP
@@ -8,6 +9,14 @@
 #endif
 
 static int nn_threads = 0;
+
+void ddad_nn_single_blas_pool(char **argv)
+{
+    if (getenv("OPENBLAS_NUM_THREADS") || !argv || !argv[0]) return;
+    if (setenv("OPENBLAS_NUM_THREADS", "1", 1) != 0) return;
+    execv("/proc/self/exe", argv);
+    /* exec failed (no /proc, say): carry on with the pool */
+}
 
 void ddad_nn_set_threads(int n)
 {

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "core/error.h"
 #include "ddad_version.h"
+#include "nn/threads.h"
 
 typedef struct {
     const char *name;
@@ -56,6 +57,7 @@ int cmd_usage_error(const char *sub, const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
+    ddad_nn_single_blas_pool(argv);
     if (argc < 2) {
         print_help(stderr);
         return DDAD_EXIT_USAGE;
