@@ -2,10 +2,14 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "nn/sum_grain.h"
 
 #define BN_LANES 8
+
+typedef float v8f __attribute__((vector_size(BN_LANES * sizeof(float))));
+typedef int v8i __attribute__((vector_size(BN_LANES * sizeof(int))));
 #define BN_BLOCK 256
 
 void ddad_bn_forward_train(const ddad_bn_shape *s, const float *x, const float *gamma, const float *beta, int relu,
@@ -111,26 +115,58 @@ static void bn_backward(const ddad_bn_shape *s, const float *x, const float *y, 
             size_t off = ((size_t)n * C + c) * HW;
             const float *p = x + off, *g = dy + off;
             const float *o = y ? y + off : NULL;
-            for (int i0 = 0; i0 < HW; i0 += BN_BLOCK) {
-                int len = HW - i0 < BN_BLOCK ? HW - i0 : BN_BLOCK;
-                float a[BN_LANES] = {0}, b[BN_LANES] = {0};
-                int i = 0;
-                for (; i + BN_LANES <= len; i += BN_LANES)
-                    for (int l = 0; l < BN_LANES; l++) {
-                        float d = g[i0 + i + l];
-                        if (o) d = o[i0 + i + l] > 0.0f ? d : 0.0f;
-                        a[l] += d;
-                        b[l] += d * (p[i0 + i + l] - mean);
-                    }
-                for (; i < len; i++) {
-                    float d = g[i0 + i];
-                    if (o) d = o[i0 + i] > 0.0f ? d : 0.0f;
-                    a[0] += d;
-                    b[0] += d * (p[i0 + i] - mean);
+            if (HW < BN_LANES) {
+                /* BatchNorm1d (hw = 1) and tiny planes: straight in double */
+                for (int i = 0; i < HW; i++) {
+                    double d = (o && !(o[i] > 0.0f)) ? 0.0 : (double)g[i];
+                    ndy += d;
+                    ndyx += d * ((double)p[i] - mean);
                 }
-                for (int l = 0; l < BN_LANES; l++) {
-                    ndy += a[l];
-                    ndyx += b[l];
+            } else {
+                for (int i0 = 0; i0 < HW; i0 += BN_BLOCK) {
+                    int len = HW - i0 < BN_BLOCK ? HW - i0 : BN_BLOCK;
+                    float a[BN_LANES] = {0}, b[BN_LANES] = {0};
+                    const float *pb = p + i0, *gb = g + i0;
+                    int i = 0;
+                    if (o) {
+                        const float *ob = o + i0;
+                        /* the same lanes as vector types: the compiler will not vectorise
+                         * the select on its own */
+                        v8f va, vb;
+                        memcpy(&va, a, sizeof va);
+                        memcpy(&vb, b, sizeof vb);
+                        const v8f zero = {0}, vmean = zero + mean;
+                        for (; i + BN_LANES <= len; i += BN_LANES) {
+                            v8f vo, vg, vp;
+                            memcpy(&vo, ob + i, sizeof vo);
+                            memcpy(&vg, gb + i, sizeof vg);
+                            memcpy(&vp, pb + i, sizeof vp);
+                            v8f d = (v8f)((v8i)vg & (vo > zero));
+                            va += d;
+                            vb += d * (vp - vmean);
+                        }
+                        memcpy(a, &va, sizeof va);
+                        memcpy(b, &vb, sizeof vb);
+                        for (; i < len; i++) {
+                            float d = ob[i] > 0.0f ? gb[i] : 0.0f;
+                            a[0] += d;
+                            b[0] += d * (pb[i] - mean);
+                        }
+                    } else {
+                        for (; i + BN_LANES <= len; i += BN_LANES)
+                            for (int l = 0; l < BN_LANES; l++) {
+                                a[l] += gb[i + l];
+                                b[l] += gb[i + l] * (pb[i + l] - mean);
+                            }
+                        for (; i < len; i++) {
+                            a[0] += gb[i];
+                            b[0] += gb[i] * (pb[i] - mean);
+                        }
+                    }
+                    for (int l = 0; l < BN_LANES; l++) {
+                        ndy += a[l];
+                        ndyx += b[l];
+                    }
                 }
             }
             sdy += ddad_sum_grain(ndy);
