@@ -266,18 +266,20 @@ void ddad_col2im(const ddad_conv_shape *s, int nb, const float *col, float *x)
     }
 }
 
-void ddad_nchw_to_cnp(int nb, int ch, int p, const float *src, float *dst)
+/* Plain loops, not memcpy: the AE's planes are as small as 16 floats, where a library
+ * call per plane costs more than the copy. */
+static void copy_planes(int nb, int ch, int p, const float *src, float *dst, int to_cnp)
 {
 #pragma omp parallel for schedule(static)
     for (int c = 0; c < ch; c++)
-        for (int n = 0; n < nb; n++)
-            memcpy(dst + ((size_t)c * nb + n) * p, src + ((size_t)n * ch + c) * p, sizeof(float) * p);
+        for (int n = 0; n < nb; n++) {
+            const size_t cnp = ((size_t)c * nb + n) * p, nchw = ((size_t)n * ch + c) * p;
+            const float *restrict a = src + (to_cnp ? nchw : cnp);
+            float *restrict b = dst + (to_cnp ? cnp : nchw);
+            for (int i = 0; i < p; i++) b[i] = a[i];
+        }
 }
 
-void ddad_cnp_to_nchw(int nb, int ch, int p, const float *src, float *dst)
-{
-#pragma omp parallel for schedule(static)
-    for (int c = 0; c < ch; c++)
-        for (int n = 0; n < nb; n++)
-            memcpy(dst + ((size_t)n * ch + c) * p, src + ((size_t)c * nb + n) * p, sizeof(float) * p);
-}
+void ddad_nchw_to_cnp(int nb, int ch, int p, const float *src, float *dst) { copy_planes(nb, ch, p, src, dst, 1); }
+
+void ddad_cnp_to_nchw(int nb, int ch, int p, const float *src, float *dst) { copy_planes(nb, ch, p, src, dst, 0); }
