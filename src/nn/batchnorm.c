@@ -77,21 +77,37 @@ void ddad_bn_forward_eval(const ddad_bn_shape *s, const float *x, const float *g
                           const float *running_mean, const float *running_var, float *y)
 {
     const int C = s->c, HW = s->hw, N = s->n;
+    /* per channel once: y = x * scale + shift */
+    float scale[C], shift[C];
+    for (int c = 0; c < C; c++) {
+        double invstd = 1.0 / sqrt((double)running_var[c] + DDAD_BN_EPS);
+        scale[c] = (float)(gamma[c] * invstd);
+        shift[c] = (float)(beta[c] - running_mean[c] * gamma[c] * invstd);
+    }
+    if (HW == 1) {   /* BatchNorm1d: rows of C channels */
+#pragma omp parallel for schedule(static)
+        for (int n = 0; n < N; n++) {
+            const float *p = x + (size_t)n * C;
+            float *q = y + (size_t)n * C;
+            for (int c = 0; c < C; c++) {
+                float v = p[c] * scale[c] + shift[c];
+                q[c] = relu && !(v > 0.0f) ? 0.0f : v;
+            }
+        }
+        return;
+    }
 #pragma omp parallel for schedule(static)
     for (int pl = 0; pl < N * C; pl++) {
-        int c = pl % C;
-        double invstd = 1.0 / sqrt((double)running_var[c] + DDAD_BN_EPS);
-        float scale = (float)(gamma[c] * invstd);
-        float shift = (float)(beta[c] - running_mean[c] * gamma[c] * invstd);
+        const float sc = scale[pl % C], sh = shift[pl % C];
         const float *p = x + (size_t)pl * HW;
         float *q = y + (size_t)pl * HW;
         if (relu) {
             for (int i = 0; i < HW; i++) {
-                float v = p[i] * scale + shift;
+                float v = p[i] * sc + sh;
                 q[i] = v > 0.0f ? v : 0.0f;
             }
         } else {
-            for (int i = 0; i < HW; i++) q[i] = p[i] * scale + shift;
+            for (int i = 0; i < HW; i++) q[i] = p[i] * sc + sh;
         }
     }
 }
