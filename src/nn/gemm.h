@@ -8,8 +8,10 @@
 #ifndef DDAD_NN_GEMM_H
 #define DDAD_NN_GEMM_H
 
+/* 512 columns: the AE's chunked GEMMs have 768-8192 columns, and wider tiles left one of
+ * two threads idle */
 #define DDAD_GEMM_TM 256
-#define DDAD_GEMM_TN 2048
+#define DDAD_GEMM_TN 512
 
 void ddad_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                 const float *b, int ldb, float beta, float *c, int ldc);
