@@ -43,7 +43,8 @@ static void ae_infer(void) { ddad_ae_forward(W.inf, W.x, B, 0, W.out); }
 static void refine_step(void)
 {
     const size_t P = (size_t)S * S;
-    for (int m = 0; m < 2 * K; m++) ddad_ae_forward(W.members[m], W.x, RB, 0, W.maps + (size_t)m * RB * P);
+    /* as the pipeline does: per-sample forwards (split-invariant refiner input) */
+    for (int m = 0; m < 2 * K; m++) ddad_ae_forward_per_sample(W.members[m], W.x, RB, W.maps + (size_t)m * RB * P);
     for (int n = 0; n < RB; n++)
         for (size_t p = 0; p < P; p++) {
             double ma = 0, mb = 0, vb = 0;

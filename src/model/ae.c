@@ -284,31 +284,41 @@ static void check_batch(const ddad_ae *ae, int batch, int train)
         ddad_fatal(DDAD_EXIT_RUNTIME, "AE: train-mode BatchNorm needs a batch of at least 2, got %d", batch);
 }
 
-/* Forward into ae->out. */
-static void forward(ddad_ae *ae, const float *x, int n, int train)
+/* Forward into ae->out. per_sample (eval only): see ddad_ae_forward_per_sample. */
+static void forward_mode(ddad_ae *ae, const float *x, int n, int train, int per_sample)
 {
+    ddad_conv_shape enc_s[4], dec_s[4];
+    for (int i = 0; i < 4; i++) {
+        enc_s[i] = ae->enc_s[i];
+        dec_s[i] = ae->dec_s[i];
+        if (per_sample) enc_s[i].chunk = dec_s[i].chunk = 1;
+    }
+    void (*linear)(int, int, int, const float *, const float *, const float *, float *) =
+        per_sample ? ddad_linear_forward_rows : ddad_linear_forward;
     const float *in = x;
     for (int i = 0; i < 4; i++) {
-        ddad_conv2d_forward(&ae->enc_s[i], n, in, P(ae, ae->enc[i].weight), NULL, ae->enc_z[i], ae->ws);
+        ddad_conv2d_forward(&enc_s[i], n, in, P(ae, ae->enc[i].weight), NULL, ae->enc_z[i], ae->ws);
         bn_fwd(ae, i, n, ae->enc_z[i], ae->enc_a[i], train);
         in = ae->enc_a[i];
     }
     const int H = AE_HIDDEN, ls = ae->shape.ls;
-    ddad_linear_forward(n, ae->feat, H, in, P(ae, ae->le[0].weight), P(ae, ae->le[0].bias), ae->le_z);
+    linear(n, ae->feat, H, in, P(ae, ae->le[0].weight), P(ae, ae->le[0].bias), ae->le_z);
     bn_fwd(ae, 4, n, ae->le_z, ae->le_a, train);
-    ddad_linear_forward(n, H, ls, ae->le_a, P(ae, ae->le[1].weight), P(ae, ae->le[1].bias), ae->lat);
-    ddad_linear_forward(n, ls, H, ae->lat, P(ae, ae->ld[0].weight), P(ae, ae->ld[0].bias), ae->ld_z);
+    linear(n, H, ls, ae->le_a, P(ae, ae->le[1].weight), P(ae, ae->le[1].bias), ae->lat);
+    linear(n, ls, H, ae->lat, P(ae, ae->ld[0].weight), P(ae, ae->ld[0].bias), ae->ld_z);
     bn_fwd(ae, 5, n, ae->ld_z, ae->ld_a, train);
-    ddad_linear_forward(n, H, ae->feat, ae->ld_a, P(ae, ae->ld[1].weight), P(ae, ae->ld[1].bias), ae->ld_out);
+    linear(n, H, ae->feat, ae->ld_a, P(ae, ae->ld[1].weight), P(ae, ae->ld[1].bias), ae->ld_out);
     in = ae->ld_out;
     for (int i = 0; i < 3; i++) {
-        ddad_convt_forward(&ae->dec_s[i], n, in, P(ae, ae->dec[i].weight), ae->dec_z[i], ae->ws);
+        ddad_convt_forward(&dec_s[i], n, in, P(ae, ae->dec[i].weight), ae->dec_z[i], ae->ws);
         bn_fwd(ae, 6 + i, n, ae->dec_z[i], ae->dec_a[i], train);
         in = ae->dec_a[i];
     }
-    ddad_convt_forward(&ae->dec_s[3], n, in, P(ae, ae->dec[3].weight), ae->out, ae->ws);
+    ddad_convt_forward(&dec_s[3], n, in, P(ae, ae->dec[3].weight), ae->out, ae->ws);
     if (train) ae->ps.num_batches_tracked++;
 }
+
+static void forward(ddad_ae *ae, const float *x, int n, int train) { forward_mode(ae, x, n, train, 0); }
 
 /* Backward from the output gradient in ae->g0. */
 static void backward(ddad_ae *ae, const float *x, int n)
@@ -377,6 +387,14 @@ void ddad_ae_forward(ddad_ae *ae, const float *x, int batch, int train_mode, flo
 {
     check_batch(ae, batch, train_mode);
     forward(ae, x, batch, train_mode);
+    size_t n = (size_t)batch * ae->cout * ae->shape.img_size * ae->shape.img_size;
+    memcpy(out, ae->out, n * sizeof(float));
+}
+
+void ddad_ae_forward_per_sample(ddad_ae *ae, const float *x, int batch, float *out)
+{
+    check_batch(ae, batch, 0);
+    forward_mode(ae, x, batch, 0, 1);
     size_t n = (size_t)batch * ae->cout * ae->shape.img_size * ae->shape.img_size;
     memcpy(out, ae->out, n * sizeof(float));
 }

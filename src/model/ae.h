@@ -39,6 +39,13 @@ float ddad_ae_forward_backward(ddad_ae *ae, const float *x, int batch);
  * out is [batch, C_out, H, W]; for AE-U channel 0 is the mean and channel 1 the log-variance. */
 void ddad_ae_forward(ddad_ae *ae, const float *x, int batch, int train_mode, float *out);
 
+/* Eval-mode forward in which every sample's output is bit-identical to a forward of that
+ * sample alone, for any batch: one sample per convolution GEMM, and linear layers whose
+ * outputs are dot products in a fixed order (each weight row still read once for all
+ * samples). The refiner's frozen members use it, so that the refiner's input does not
+ * depend on how its batch is split across ranks. */
+void ddad_ae_forward_per_sample(ddad_ae *ae, const float *x, int batch, float *out);
+
 /* The output [batch, C_out, H, W] of the last forward (train_step, forward_backward or
  * forward); valid until the next call. */
 const float *ddad_ae_output(const ddad_ae *ae);

@@ -28,12 +28,10 @@ void ddad_refine_input(ddad_ae *const *nets, int K, int C, int c_in, const float
                        float *inter, float *intra, float *in)
 {
     size_t count = (size_t)nb * (size_t)C * hw;
-    /* One sample per forward: a sample's reconstruction must not depend on which other
-     * samples share its rank's batch (the GEMM path can change with the matrix size), so
-     * that the refiner's input, and so its update, is the same for any rank count. */
-    for (int m = 0; m < 2 * K; m++)
-        for (int i = 0; i < nb; i++)
-            ddad_ae_forward(nets[m], x + (size_t)i * hw, 1, 0, outs + (size_t)m * count + (size_t)i * C * hw);
+    /* A sample's reconstruction must not depend on which other samples share its rank's
+     * batch (a GEMM's kernel path can change with the matrix size), so that the refiner's
+     * input, and so its update, is the same for any rank count: per-sample forwards. */
+    for (int m = 0; m < 2 * K; m++) ddad_ae_forward_per_sample(nets[m], x, nb, outs + (size_t)m * count);
     ddad_discrepancy_maps(outs, K, C, nb, hw, x, NULL, intra, c_in == 2 ? inter : NULL);
     for (int i = 0; i < nb; i++) {
         float *dst = in + (size_t)i * (size_t)c_in * hw;
