@@ -267,6 +267,15 @@ static void bn_fwd(ddad_ae *ae, int i, int n, const float *x, float *y, int trai
         ddad_bn_forward_eval(&s, x, P(ae, b->gamma), P(ae, b->beta), 1, B(ae, b->mean), B(ae, b->var), y);
 }
 
+/* Eval-mode BatchNorm i + ReLU as a convolution epilogue (scale, shift: [channels]). */
+static ddad_conv_epilogue eval_epilogue(ddad_ae *ae, int i, float *scale, float *shift)
+{
+    bn_ix *b = &ae->bn[i];
+    ddad_bn_eval_affine(b->c, P(ae, b->gamma), P(ae, b->beta), B(ae, b->mean), B(ae, b->var), scale, shift);
+    ddad_conv_epilogue e = {scale, shift, 1};
+    return e;
+}
+
 static void bn_bwd(ddad_ae *ae, int i, int n, const float *z, const float *a, float *g)
 {
     bn_ix *b = &ae->bn[i];
@@ -297,8 +306,14 @@ static void forward_mode(ddad_ae *ae, const float *x, int n, int train, int per_
         per_sample ? ddad_linear_forward_rows : ddad_linear_forward;
     const float *in = x;
     for (int i = 0; i < 4; i++) {
-        ddad_conv2d_forward(&enc_s[i], n, in, P(ae, ae->enc[i].weight), NULL, ae->enc_z[i], ae->ws);
-        bn_fwd(ae, i, n, ae->enc_z[i], ae->enc_a[i], train);
+        if (train) {
+            ddad_conv2d_forward(&enc_s[i], n, in, P(ae, ae->enc[i].weight), NULL, ae->enc_z[i], ae->ws);
+            bn_fwd(ae, i, n, ae->enc_z[i], ae->enc_a[i], train);
+        } else {   /* eval: BatchNorm + ReLU applied as the convolution writes its output */
+            float scale[ae->bn[i].c], shift[ae->bn[i].c];
+            ddad_conv_epilogue epi = eval_epilogue(ae, i, scale, shift);
+            ddad_conv2d_forward_epi(&enc_s[i], n, in, P(ae, ae->enc[i].weight), NULL, ae->enc_a[i], ae->ws, &epi);
+        }
         in = ae->enc_a[i];
     }
     const int H = AE_HIDDEN, ls = ae->shape.ls;
@@ -310,8 +325,14 @@ static void forward_mode(ddad_ae *ae, const float *x, int n, int train, int per_
     linear(n, H, ae->feat, ae->ld_a, P(ae, ae->ld[1].weight), P(ae, ae->ld[1].bias), ae->ld_out);
     in = ae->ld_out;
     for (int i = 0; i < 3; i++) {
-        ddad_convt_forward(&dec_s[i], n, in, P(ae, ae->dec[i].weight), ae->dec_z[i], ae->ws);
-        bn_fwd(ae, 6 + i, n, ae->dec_z[i], ae->dec_a[i], train);
+        if (train) {
+            ddad_convt_forward(&dec_s[i], n, in, P(ae, ae->dec[i].weight), ae->dec_z[i], ae->ws);
+            bn_fwd(ae, 6 + i, n, ae->dec_z[i], ae->dec_a[i], train);
+        } else {
+            float scale[ae->bn[6 + i].c], shift[ae->bn[6 + i].c];
+            ddad_conv_epilogue epi = eval_epilogue(ae, 6 + i, scale, shift);
+            ddad_convt_forward_epi(&dec_s[i], n, in, P(ae, ae->dec[i].weight), ae->dec_a[i], ae->ws, &epi);
+        }
         in = ae->dec_a[i];
     }
     ddad_convt_forward(&dec_s[3], n, in, P(ae, ae->dec[3].weight), ae->out, ae->ws);

@@ -73,17 +73,23 @@ void ddad_bn_forward_train(const ddad_bn_shape *s, const float *x, const float *
     }
 }
 
+void ddad_bn_eval_affine(int C, const float *gamma, const float *beta, const float *running_mean,
+                         const float *running_var, float *scale, float *shift)
+{
+    for (int c = 0; c < C; c++) {
+        double invstd = 1.0 / sqrt((double)running_var[c] + DDAD_BN_EPS);
+        scale[c] = (float)(gamma[c] * invstd);
+        shift[c] = (float)(beta[c] - running_mean[c] * gamma[c] * invstd);
+    }
+}
+
 void ddad_bn_forward_eval(const ddad_bn_shape *s, const float *x, const float *gamma, const float *beta, int relu,
                           const float *running_mean, const float *running_var, float *y)
 {
     const int C = s->c, HW = s->hw, N = s->n;
     /* per channel once: y = x * scale + shift */
     float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
-        double invstd = 1.0 / sqrt((double)running_var[c] + DDAD_BN_EPS);
-        scale[c] = (float)(gamma[c] * invstd);
-        shift[c] = (float)(beta[c] - running_mean[c] * gamma[c] * invstd);
-    }
+    ddad_bn_eval_affine(C, gamma, beta, running_mean, running_var, scale, shift);
     if (HW == 1) {   /* BatchNorm1d: rows of C channels */
 #pragma omp parallel for schedule(static)
         for (int n = 0; n < N; n++) {

@@ -25,6 +25,11 @@ void ddad_bn_forward_train(const ddad_bn_shape *s, const float *x, const float *
                            float *y, float *running_mean, float *running_var, float *save_mean, float *save_invstd,
                            double *stats, double global_count, const ddad_reducer *red);
 
+/* Eval mode as an affine map per channel: y = x * scale[c] + shift[c] (what
+ * ddad_bn_forward_eval applies; a convolution epilogue can apply it instead). */
+void ddad_bn_eval_affine(int c, const float *gamma, const float *beta, const float *running_mean,
+                         const float *running_var, float *scale, float *shift);
+
 void ddad_bn_forward_eval(const ddad_bn_shape *s, const float *x, const float *gamma, const float *beta, int relu,
                           const float *running_mean, const float *running_var, float *y);
 

@@ -27,8 +27,15 @@ static void bias_sums(const ddad_conv_shape *s, int n, const float *dy, double *
 void ddad_conv2d_forward(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *b, float *y,
                          float *ws)
 {
+    ddad_conv2d_forward_epi(s, n, x, w, b, y, ws, NULL);
+}
+
+void ddad_conv2d_forward_epi(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *b, float *y,
+                             float *ws, const ddad_conv_epilogue *epi)
+{
     if (s->algo == DDAD_CONV_DIRECT) {
         ddad_conv_direct_forward(s, n, x, w, b, y);
+        if (epi) ddad_conv_apply_epilogue(n, s->k, s->oh * s->ow, y, epi);
         return;
     }
     /* DDAD_CONV_WINOGRAD shapes run the forward pass by im2col too. Their output feeds
@@ -47,7 +54,8 @@ void ddad_conv2d_forward(const ddad_conv_shape *s, int n, const float *x, const 
         /* with one sample the [k][nb*p] layout is already NCHW */
         float *dst = nb == 1 ? yc : tmp;
         ddad_sgemm(0, 0, s->k, nb * ohw, crs, 1.0f, w, crs, col, nb * ohw, 0.0f, dst, nb * ohw);
-        if (nb != 1) ddad_cnp_to_nchw(nb, s->k, ohw, tmp, yc);
+        /* the epilogue rides on the permutation when there is one and comes after the bias */
+        if (nb != 1) ddad_cnp_to_nchw(nb, s->k, ohw, tmp, yc, b ? NULL : epi);
         if (b) {
 #pragma omp parallel for schedule(static)
             for (int pl = 0; pl < nb * s->k; pl++) {
@@ -56,6 +64,7 @@ void ddad_conv2d_forward(const ddad_conv_shape *s, int n, const float *x, const 
                 for (int i = 0; i < ohw; i++) p[i] += bv;
             }
         }
+        if (epi && (b || nb == 1)) ddad_conv_apply_epilogue(nb, s->k, ohw, yc, epi);
     }
 }
 
@@ -109,7 +118,7 @@ void ddad_conv2d_backward(const ddad_conv_shape *s, int n, const float *x, const
         ddad_sgemm(0, 1, s->k, crs, np, 1.0f, dyt, np, col, np, beta, dw, crs);
         if (dx) {
             ddad_sgemm(1, 0, crs, np, s->k, 1.0f, w, crs, dyt, np, 0.0f, col, np);
-            ddad_col2im(s, nb, col, dx + (size_t)n0 * in_sz);
+            ddad_col2im(s, nb, col, dx + (size_t)n0 * in_sz, NULL);
         }
     }
 }
@@ -153,7 +162,7 @@ void ddad_conv2d_backward_acc(const ddad_conv_shape *s, int n, const float *x, c
                 dyt = tmp;
             }
             ddad_sgemm(1, 0, crs, np, s->k, 1.0f, w, crs, dyt, np, 0.0f, col, np);
-            ddad_col2im(s, nb, col, dx + (size_t)n0 * in_sz);
+            ddad_col2im(s, nb, col, dx + (size_t)n0 * in_sz, NULL);
         }
     }
 }

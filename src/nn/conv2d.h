@@ -9,6 +9,11 @@
 void ddad_conv2d_forward(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *b, float *y,
                          float *ws);
 
+/* The same, with the epilogue (eval-mode BatchNorm + ReLU) applied to y when epi is
+ * non-NULL. */
+void ddad_conv2d_forward_epi(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *b, float *y,
+                             float *ws, const ddad_conv_epilogue *epi);
+
 /* Overwrites dw (and db when non-NULL) with the gradients, and dx when non-NULL. */
 void ddad_conv2d_backward(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *dy,
                           float *dx, float *dw, float *db, float *ws);

@@ -11,6 +11,12 @@ ddad_conv_shape ddad_convt_shape_make(int n, int cin, int hin, int win, int cout
 
 void ddad_convt_forward(const ddad_conv_shape *s, int n, const float *x, const float *w, float *y, float *ws)
 {
+    ddad_convt_forward_epi(s, n, x, w, y, ws, NULL);
+}
+
+void ddad_convt_forward_epi(const ddad_conv_shape *s, int n, const float *x, const float *w, float *y, float *ws,
+                            const ddad_conv_epilogue *epi)
+{
     const int crs = s->c * s->kh * s->kw, ihw = s->oh * s->ow;   /* conv-transpose input pixels */
     const size_t in_sz = (size_t)s->k * ihw, out_sz = (size_t)s->c * s->h * s->w;
     for (int n0 = 0; n0 < n; n0 += s->chunk) {
@@ -24,7 +30,7 @@ void ddad_convt_forward(const ddad_conv_shape *s, int n, const float *x, const f
         }
         const int np = nb * ihw;
         ddad_sgemm(1, 0, crs, np, s->k, 1.0f, w, crs, xt, np, 0.0f, col, np);
-        ddad_col2im(s, nb, col, y + (size_t)n0 * out_sz);
+        ddad_col2im(s, nb, col, y + (size_t)n0 * out_sz, epi);
     }
 }
 
@@ -49,7 +55,7 @@ void ddad_convt_backward(const ddad_conv_shape *s, int n, const float *x, const 
             float *dxc = dx + (size_t)n0 * in_sz;
             float *dst = nb == 1 ? dxc : tmp;
             ddad_sgemm(0, 0, s->k, np, crs, 1.0f, w, crs, col, np, 0.0f, dst, np);
-            if (nb != 1) ddad_cnp_to_nchw(nb, s->k, ihw, tmp, dxc);
+            if (nb != 1) ddad_cnp_to_nchw(nb, s->k, ihw, tmp, dxc, NULL);
         }
     }
 }

@@ -11,6 +11,9 @@ ddad_conv_shape ddad_convt_shape_make(int n, int cin, int hin, int win, int cout
 
 /* x [n][cin][hin][win] -> y [n][cout][hout][wout]. ws: ddad_conv_workspace_floats(s). */
 void ddad_convt_forward(const ddad_conv_shape *s, int n, const float *x, const float *w, float *y, float *ws);
+/* The same, with the epilogue applied to y when epi is non-NULL. */
+void ddad_convt_forward_epi(const ddad_conv_shape *s, int n, const float *x, const float *w, float *y, float *ws,
+                            const ddad_conv_epilogue *epi);
 /* Overwrites dw, and dx when non-NULL. */
 void ddad_convt_backward(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *dy, float *dx,
                          float *dw, float *ws);

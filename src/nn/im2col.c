@@ -55,6 +55,12 @@ size_t ddad_conv_workspace_floats(const ddad_conv_shape *s)
     return floats;
 }
 
+static inline float epilogue_value(float v, float sc, float sh, int relu)
+{
+    v = v * sc + sh;
+    return relu && !(v > 0.0f) ? 0.0f : v;
+}
+
 /* The AE's layers: 4x4 kernel, stride 2, pad 1, even width (ow = w / 2). Each input row
  * is split once into its even and odd columns; the four kernel columns j are then plain
  * shifted copies of those: j = 0 -> odd[ox - 1], 1 -> even[ox], 2 -> odd[ox],
@@ -90,11 +96,12 @@ static void im2col_s2k4p1(const ddad_conv_shape *s, int nb, const float *x, floa
                     ev[q] = row[2 * q];
                     od[q] = row[2 * q + 1];
                 }
+                /* loops, not memcpy: rows are as short as 4 floats */
                 d0[off] = 0.0f;
-                memcpy(d0 + off + 1, od, sizeof(float) * (ow - 1));
-                memcpy(d1 + off, ev, sizeof(float) * ow);
-                memcpy(d2 + off, od, sizeof(float) * ow);
-                memcpy(d3 + off, ev + 1, sizeof(float) * (ow - 1));
+                for (int q = 1; q < ow; q++) d0[off + q] = od[q - 1];
+                for (int q = 0; q < ow; q++) d1[off + q] = ev[q];
+                for (int q = 0; q < ow; q++) d2[off + q] = od[q];
+                for (int q = 0; q + 1 < ow; q++) d3[off + q] = ev[q + 1];
                 d3[off + ow - 1] = 0.0f;
             }
         }
@@ -105,7 +112,8 @@ static void im2col_s2k4p1(const ddad_conv_shape *s, int nb, const float *x, floa
  * (ox = q) then j = 3 (ox = q - 1); odd ones 2q + 1 sum j = 0 (ox = q + 1) then j = 2
  * (ox = q); kernel rows in ascending order. The same additions in the same order as
  * col2im_gather, vectorised over q. */
-static void col2im_s2k4p1(const ddad_conv_shape *s, int nb, const float *col, float *x)
+static void col2im_s2k4p1(const ddad_conv_shape *s, int nb, const float *col, float *x,
+                          const ddad_conv_epilogue *epi)
 {
     const int ohw = s->oh * s->ow, ow = s->ow;
     const size_t ncols = (size_t)nb * ohw;
@@ -127,9 +135,17 @@ static void col2im_s2k4p1(const ddad_conv_shape *s, int nb, const float *col, fl
                 od[ow - 1] += b2[ow - 1];
             }
             float *row = dst + (size_t)iy * s->w;
-            for (int q = 0; q < ow; q++) {
-                row[2 * q] = ev[q];
-                row[2 * q + 1] = od[q];
+            if (epi) {
+                const float sc = epi->scale[c], sh = epi->shift[c];
+                for (int q = 0; q < ow; q++) {
+                    row[2 * q] = epilogue_value(ev[q], sc, sh, epi->relu);
+                    row[2 * q + 1] = epilogue_value(od[q], sc, sh, epi->relu);
+                }
+            } else {
+                for (int q = 0; q < ow; q++) {
+                    row[2 * q] = ev[q];
+                    row[2 * q + 1] = od[q];
+                }
             }
         }
     }
@@ -223,12 +239,20 @@ static void col2im_gather(const ddad_conv_shape *s, int nb, const float *col, fl
     }
 }
 
-void ddad_col2im(const ddad_conv_shape *s, int nb, const float *col, float *x)
+static void col2im_plain(const ddad_conv_shape *s, int nb, const float *col, float *x);
+
+void ddad_col2im(const ddad_conv_shape *s, int nb, const float *col, float *x, const ddad_conv_epilogue *epi)
 {
     if (is_s2k4p1(s)) {
-        col2im_s2k4p1(s, nb, col, x);
+        col2im_s2k4p1(s, nb, col, x, epi);
         return;
     }
+    col2im_plain(s, nb, col, x);
+    if (epi) ddad_conv_apply_epilogue(nb, s->c, s->h * s->w, x, epi);
+}
+
+static void col2im_plain(const ddad_conv_shape *s, int nb, const float *col, float *x)
+{
     if (s->stride == 2 && s->kw <= 2 * s->stride && s->w <= 4096) {
         col2im_gather(s, nb, col, x);
         return;
@@ -268,9 +292,19 @@ void ddad_col2im(const ddad_conv_shape *s, int nb, const float *col, float *x)
     }
 }
 
+void ddad_conv_apply_epilogue(int nb, int ch, int p, float *y, const ddad_conv_epilogue *epi)
+{
+#pragma omp parallel for schedule(static)
+    for (int pl = 0; pl < nb * ch; pl++) {
+        const float sc = epi->scale[pl % ch], sh = epi->shift[pl % ch];
+        float *q = y + (size_t)pl * p;
+        for (int i = 0; i < p; i++) q[i] = epilogue_value(q[i], sc, sh, epi->relu);
+    }
+}
+
 /* Plain loops, not memcpy: the AE's planes are as small as 16 floats, where a library
  * call per plane costs more than the copy. */
-static void copy_planes(int nb, int ch, int p, const float *src, float *dst, int to_cnp)
+static void copy_planes(int nb, int ch, int p, const float *src, float *dst, int to_cnp, const ddad_conv_epilogue *epi)
 {
 #pragma omp parallel for schedule(static)
     for (int c = 0; c < ch; c++)
@@ -278,10 +312,18 @@ static void copy_planes(int nb, int ch, int p, const float *src, float *dst, int
             const size_t cnp = ((size_t)c * nb + n) * p, nchw = ((size_t)n * ch + c) * p;
             const float *restrict a = src + (to_cnp ? nchw : cnp);
             float *restrict b = dst + (to_cnp ? cnp : nchw);
-            for (int i = 0; i < p; i++) b[i] = a[i];
+            if (epi) {
+                const float sc = epi->scale[c], sh = epi->shift[c];
+                for (int i = 0; i < p; i++) b[i] = epilogue_value(a[i], sc, sh, epi->relu);
+            } else {
+                for (int i = 0; i < p; i++) b[i] = a[i];
+            }
         }
 }
 
-void ddad_nchw_to_cnp(int nb, int ch, int p, const float *src, float *dst) { copy_planes(nb, ch, p, src, dst, 1); }
+void ddad_nchw_to_cnp(int nb, int ch, int p, const float *src, float *dst) { copy_planes(nb, ch, p, src, dst, 1, NULL); }
 
-void ddad_cnp_to_nchw(int nb, int ch, int p, const float *src, float *dst) { copy_planes(nb, ch, p, src, dst, 0); }
+void ddad_cnp_to_nchw(int nb, int ch, int p, const float *src, float *dst, const ddad_conv_epilogue *epi)
+{
+    copy_planes(nb, ch, p, src, dst, 0, epi);
+}

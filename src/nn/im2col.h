@@ -29,6 +29,13 @@ typedef struct {
     int algo;                   /* DDAD_CONV_*: chosen by ddad_conv_shape_make from the shape */
 } ddad_conv_shape;
 
+/* Applied to a convolution's output as it is written: y = y * scale[ch] + shift[ch], then
+ * ReLU when relu is set (eval-mode BatchNorm + ReLU fused into the layer). */
+typedef struct {
+    const float *scale, *shift;
+    int relu;
+} ddad_conv_epilogue;
+
 /* Shape of Conv2d(c -> k, ksize, stride, pad) on [n][c][h][w]. */
 ddad_conv_shape ddad_conv_shape_make(int n, int c, int h, int w, int k, int ksize, int stride, int pad);
 
@@ -37,11 +44,15 @@ size_t ddad_conv_workspace_floats(const ddad_conv_shape *s);
 
 /* col [c*kh*kw][nb*oh*ow] from x (nb samples starting at x). */
 void ddad_im2col(const ddad_conv_shape *s, int nb, const float *x, float *col);
-/* x = col2im(col): x (nb samples) is overwritten with the sum of the columns' entries. */
-void ddad_col2im(const ddad_conv_shape *s, int nb, const float *col, float *x);
+/* x = col2im(col): x (nb samples) is overwritten with the sum of the columns' entries,
+ * then the epilogue (per channel of x) when epi is non-NULL. */
+void ddad_col2im(const ddad_conv_shape *s, int nb, const float *col, float *x, const ddad_conv_epilogue *epi);
 
-/* [nb][ch][p] <-> [ch][nb*p] */
+/* The epilogue over nb samples of ch channels of p pixels, in place. */
+void ddad_conv_apply_epilogue(int nb, int ch, int p, float *y, const ddad_conv_epilogue *epi);
+
+/* [nb][ch][p] <-> [ch][nb*p]; cnp_to_nchw applies the epilogue when epi is non-NULL */
 void ddad_nchw_to_cnp(int nb, int ch, int p, const float *src, float *dst);
-void ddad_cnp_to_nchw(int nb, int ch, int p, const float *src, float *dst);
+void ddad_cnp_to_nchw(int nb, int ch, int p, const float *src, float *dst, const ddad_conv_epilogue *epi);
 
 #endif
