@@ -24,6 +24,19 @@ static void bias_sums(const ddad_conv_shape *s, int n, const float *dy, double *
     }
 }
 
+/* The direct path's workspace: the flipped kernel, the padded-plane scratch, then the
+ * double gradient sums of ddad_conv2d_backward (ddad_conv_workspace_floats sizes it). */
+static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
+static float *direct_wflip(float *ws) { return ws; }
+static float *direct_scratch(const ddad_conv_shape *s, float *ws)
+{
+    return ws + round16((size_t)s->k * s->c * s->kh * s->kw);
+}
+static double *direct_sums(const ddad_conv_shape *s, float *ws)
+{
+    return (double *)(void *)(direct_scratch(s, ws) + round16(ddad_conv_direct_scratch_floats(s)));
+}
+
 void ddad_conv2d_forward(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *b, float *y,
                          float *ws)
 {
@@ -34,7 +47,7 @@ void ddad_conv2d_forward_epi(const ddad_conv_shape *s, int n, const float *x, co
                              float *ws, const ddad_conv_epilogue *epi)
 {
     if (s->algo == DDAD_CONV_DIRECT) {
-        ddad_conv_direct_forward(s, n, x, w, b, y);
+        ddad_conv_direct_forward(s, n, x, w, b, y, direct_scratch(s, ws));
         if (epi) ddad_conv_apply_epilogue(n, s->k, s->oh * s->ow, y, epi);
         return;
     }
@@ -73,10 +86,11 @@ void ddad_conv2d_backward(const ddad_conv_shape *s, int n, const float *x, const
 {
     if (s->algo == DDAD_CONV_DIRECT || s->algo == DDAD_CONV_WINOGRAD) {
         const size_t nw = (size_t)s->k * s->c * s->kh * s->kw;
-        /* the double sums go after what the Winograd kernels use of ws */
-        double *sums = (double *)(void *)(ws + (s->algo == DDAD_CONV_WINOGRAD ? ddad_winograd_workspace_floats(s) : 0));
-        if (s->algo == DDAD_CONV_DIRECT)
-            ddad_conv_direct_backward_weight(s, n, x, dy, sums);
+        const int direct = s->algo == DDAD_CONV_DIRECT;
+        /* the double sums go after what the direct or Winograd kernels use of ws */
+        double *sums = direct ? direct_sums(s, ws) : (double *)(void *)(ws + ddad_winograd_workspace_floats(s));
+        if (direct)
+            ddad_conv_direct_backward_weight(s, n, x, dy, sums, direct_scratch(s, ws));
         else
             ddad_winograd_backward_weight(s, n, x, dy, sums, ws);
         for (size_t j = 0; j < nw; j++) dw[j] = (float)sums[j];
@@ -85,8 +99,8 @@ void ddad_conv2d_backward(const ddad_conv_shape *s, int n, const float *x, const
             for (int k = 0; k < s->k; k++) db[k] = (float)sums[k];
         }
         if (dx) {
-            if (s->algo == DDAD_CONV_DIRECT)
-                ddad_conv_direct_backward_data(s, n, w, dy, dx, ws);
+            if (direct)
+                ddad_conv_direct_backward_data(s, n, w, dy, dx, direct_wflip(ws), direct_scratch(s, ws));
             else
                 ddad_winograd_backward_data(s, n, w, dy, dx, ws);
         }
@@ -131,8 +145,8 @@ void ddad_conv2d_backward_acc(const ddad_conv_shape *s, int n, const float *x, c
     const size_t nw = (size_t)s->k * crs;
     if (db_sum) bias_sums(s, n, dy, db_sum);
     if (s->algo == DDAD_CONV_DIRECT) {
-        ddad_conv_direct_backward_weight(s, n, x, dy, dw_sum);
-        if (dx) ddad_conv_direct_backward_data(s, n, w, dy, dx, ws);
+        ddad_conv_direct_backward_weight(s, n, x, dy, dw_sum, direct_scratch(s, ws));
+        if (dx) ddad_conv_direct_backward_data(s, n, w, dy, dx, direct_wflip(ws), direct_scratch(s, ws));
         return;
     }
     if (s->algo == DDAD_CONV_WINOGRAD) {

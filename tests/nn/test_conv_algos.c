@@ -167,8 +167,12 @@ int main(void)
     run_case(3, 128, 24, 40, 128, 3, 1, 1, DDAD_CONV_WINOGRAD, 1, wino_tol);
     run_case(2, 9, 13, 6, 5, 3, 1, 1, DDAD_CONV_WINOGRAD, 0, wino_tol);
     run_case(1, 3, 1, 1, 2, 3, 1, 1, DDAD_CONV_WINOGRAD, 0, wino_tol);
-    /* direct: the refiner's output layer, other kernel sizes and paddings */
+    /* direct: the refiner's output layer, other kernel sizes and paddings; widths that are
+     * a multiple of 16 take the vector kernels, the others the row kernels */
     run_case(3, 128, 16, 16, 2, 3, 1, 1, DDAD_CONV_DIRECT, 1, direct_tol);
+    run_case(2, 6, 12, 32, 3, 3, 1, 1, DDAD_CONV_DIRECT, 1, direct_tol);   /* vector path, 2 vectors a row */
+    run_case(3, 3, 8, 16, 2, 5, 1, 2, DDAD_CONV_DIRECT, 0, direct_tol);    /* vector path, 5x5 */
+    run_case(2, 5, 3, 80, 2, 3, 1, 1, DDAD_CONV_DIRECT, 1, direct_tol);    /* 4 vectors at a time + 1 */
     run_case(2, 5, 9, 7, 1, 3, 1, 1, DDAD_CONV_DIRECT, 0, direct_tol);
     run_case(2, 4, 8, 11, 3, 5, 1, 2, DDAD_CONV_DIRECT, 0, direct_tol);
     run_case(2, 3, 6, 6, 4, 3, 1, 0, DDAD_CONV_DIRECT, 0, direct_tol);
