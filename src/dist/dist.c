@@ -35,6 +35,23 @@ int ddad_dist_init(ddad_dist *d, int K, ddad_error *err)
     d->cores_on_node = cores > 0 ? (int)cores : 1;
     d->threads = d->cores_on_node / d->node_size;
     if (d->threads < 1) d->threads = 1;
+    /* an explicit count wins: DDAD_THREADS, else the OpenMP convention OMP_NUM_THREADS
+     * (results do not depend on the thread count, only the speed does) */
+    const char *names[2] = {"DDAD_THREADS", "OMP_NUM_THREADS"};
+    for (int i = 0; i < 2; i++) {
+        const char *v = getenv(names[i]);
+        if (!v || !*v) continue;
+        char *end;
+        long t = strtol(v, &end, 10);
+        /* OMP_NUM_THREADS may be a nested list ("4,2"): its first level counts here */
+        int ok = t >= 1 && t <= 4096 && (*end == '\0' || (i == 1 && *end == ','));
+        if (!ok && i == 1) continue;   /* not a count ddad can use: leave the default */
+        if (!ok)
+            return ddad_error_set(err, DDAD_EXIT_USAGE, "%s=%s: expected a thread count from 1 to 4096 (or unset it)",
+                                  names[i], v);
+        d->threads = (int)t;
+        break;
+    }
     return 0;
 }
 

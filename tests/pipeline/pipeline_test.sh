@@ -128,6 +128,14 @@ case "$case_name" in
       --set "Exp.out_dir=$WORK/corrupt" --quiet ;;
   fail_ranks)
     expect_failure 2 "7 MPI ranks but only 6 ensemble members" run_ddad 7 "$WORK/seven" ;;
+  threads_env)
+    # DDAD_THREADS sets the compute threads per rank (the log says so); a bad value is refused
+    DDAD_THREADS=zero expect_failure 2 "DDAD_THREADS=zero: expected a thread count" run_ddad 1 "$WORK/threads_bad"
+    rm -rf "$WORK/threads"
+    log="$(DDAD_THREADS=1 timeout -k 10 240 mpirun --oversubscribe --bind-to none -np 2 "$DDAD" run \
+      --config "$CONFIG" --set "Data.file=$DATA" --set "Exp.out_dir=$WORK/threads" --stage members 2>&1)" ||
+      fail "DDAD_THREADS=1 run failed: $log"
+    grep -q "1 thread(s) per rank" <<<"$log" || fail "the log does not say 1 thread per rank: $log" ;;
   missing_stage)
     rm -rf "$WORK/empty"
     expect_failure 2 "run --stage members first" run_ddad 1 "$WORK/empty" --stage refine ;;
