@@ -119,6 +119,30 @@ static void weight_transform(int cout, int cin, const float *w, float *u)
     }
 }
 
+/* dst[q * nt + t] = row[stride * t + off + q] for q < stride, t < nt, zero where that
+ * column is outside [0, w) or row is NULL (a padding row): a row split into its phases,
+ * with the edge cases outside the copy loops. */
+static void gather_phases(const float *row, int w, int stride, int off, int nt, float *dst)
+{
+    for (int q = 0; q < stride; q++) {
+        float *d = dst + (size_t)q * nt;
+        if (!row) {
+            for (int t = 0; t < nt; t++) d[t] = 0.0f;
+            continue;
+        }
+        const int c0 = off + q;   /* column of t = 0 */
+        int t0 = c0 >= 0 ? 0 : (-c0 + stride - 1) / stride;
+        int t1 = c0 <= w - 1 ? (w - 1 - c0) / stride + 1 : 0;
+        if (t0 > nt) t0 = nt;
+        if (t1 > nt) t1 = nt;
+        if (t1 < t0) t1 = t0;
+        for (int t = 0; t < t0; t++) d[t] = 0.0f;
+        const float *src = row + c0;
+        for (int t = t0; t < t1; t++) d[t] = src[(size_t)stride * t];
+        for (int t = t1; t < nt; t++) d[t] = 0.0f;
+    }
+}
+
 /* V[xi][off + t] (xi stride vs) = (BT d_t B)[xi] for every tile t of plane xp (pad 1). */
 static void input_transform(const geometry *g, const float *xp, float *v, size_t vs, size_t off)
 {
@@ -129,11 +153,7 @@ static void input_transform(const geometry *g, const float *xp, float *v, size_t
     for (int ty = 0; ty < g->th; ty++) {
         for (int i = 0; i < ALPHA; i++) {
             const int iy = TILE * ty - 1 + i;
-            for (int q = 0; q < 4; q++)
-                for (int tx = 0; tx <= tw; tx++) {
-                    const int ix = TILE * tx - 1 + q;
-                    rph[i][q * (tw + 1) + tx] = iy >= 0 && iy < g->h && ix >= 0 && ix < g->w ? xp[(size_t)iy * g->w + ix] : 0.0f;
-                }
+            gather_phases(iy >= 0 && iy < g->h ? xp + (size_t)iy * g->w : NULL, g->w, TILE, -1, tw + 1, rph[i]);
         }
         const float *rp[ALPHA] = {rph[0], rph[1], rph[2], rph[3], rph[4], rph[5]};
         bt6(rp, tq, L);   /* along y */
@@ -169,7 +189,10 @@ static void output_transform(const geometry *g, const float *m, size_t ms, size_
             const int oy = TILE * ty + i;
             if (oy >= g->h) break;
             float *row = yp + (size_t)oy * g->w;
-            for (int tx = 0; tx < tw; tx++)
+            const int full = g->w / TILE;   /* tiles whose four columns are all inside */
+            for (int tx = 0; tx < full; tx++)
+                for (int j = 0; j < TILE; j++) row[TILE * tx + j] = yt[i][j][tx] + bias;
+            for (int tx = full; tx < tw; tx++)
                 for (int j = 0; j < TILE; j++) {
                     const int ox = TILE * tx + j;
                     if (ox < g->w) row[ox] = yt[i][j][tx] + bias;
@@ -248,11 +271,7 @@ static void input_transform2(int h, int w, const float *xp, float *v, size_t vs,
     for (int ty = 0; ty < th; ty++) {
         for (int i = 0; i < ALPHA2; i++) {
             const int iy = TILE2 * ty - 1 + i;
-            for (int q = 0; q < 2; q++)
-                for (int tx = 0; tx <= tw; tx++) {
-                    const int ix = TILE2 * tx - 1 + q;
-                    rph[i][q * (tw + 1) + tx] = iy >= 0 && iy < h && ix >= 0 && ix < w ? xp[(size_t)iy * w + ix] : 0.0f;
-                }
+            gather_phases(iy >= 0 && iy < h ? xp + (size_t)iy * w : NULL, w, TILE2, -1, tw + 1, rph[i]);
         }
         for (int l = 0; l < L; l++) {   /* along y */
             const float d0 = rph[0][l], d1 = rph[1][l], d2 = rph[2][l], d3 = rph[3][l];
@@ -286,11 +305,7 @@ static void output_adjoint2(int h, int w, const float *dyp, float *mg, size_t ms
     for (int ty = 0; ty < th; ty++) {
         for (int i = 0; i < TILE2; i++) {
             const int iy = TILE2 * ty + i;
-            for (int q = 0; q < 2; q++)
-                for (int tx = 0; tx < tw; tx++) {
-                    const int ix = TILE2 * tx + q;
-                    rph[i][q * tw + tx] = iy < h && ix < w ? dyp[(size_t)iy * w + ix] : 0.0f;
-                }
+            gather_phases(iy < h ? dyp + (size_t)iy * w : NULL, w, TILE2, 0, tw, rph[i]);
         }
         for (int l = 0; l < L; l++) {   /* along y: A = [1 0; 1 1; 1 -1; 0 -1] */
             const float r0 = rph[0][l], r1 = rph[1][l];
