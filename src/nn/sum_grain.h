@@ -9,6 +9,7 @@
 #ifndef DDAD_NN_SUM_GRAIN_H
 #define DDAD_NN_SUM_GRAIN_H
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -18,7 +19,7 @@
  * of the double, so that no compiler contraction can change it. */
 static inline double ddad_sum_grain(double v)
 {
-    if (v != v) return v;
+    if (!isfinite(v)) return v;   /* NaN and infinities pass unchanged */
     uint64_t u;
     memcpy(&u, &v, sizeof u);
     const int drop = 53 - DDAD_SUM_GRAIN_BITS;
