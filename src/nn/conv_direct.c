@@ -68,7 +68,7 @@ typedef float vecf __attribute__((vector_size(VL * sizeof(float))));
 
 static int vector_path(const ddad_conv_shape *s) { return s->ow % VL == 0; }
 
-static vecf load_vec(const float *p)
+static inline __attribute__((always_inline)) vecf load_vec(const float *p)
 {
     vecf v;
     memcpy(&v, p, sizeof v);

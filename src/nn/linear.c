@@ -11,7 +11,7 @@ typedef float v16f __attribute__((vector_size(16 * sizeof(float))));
  * call. Here each weight row is read once for all samples, and every output is
  * b + a 16-lane dot product summed in a fixed order, whatever n is. */
 /* One output of one sample: b + the dot product in 16 lanes, reduced in a fixed order. */
-static float finish_dot(v16f acc, const float *wr, const float *xr, int k, int in, float bias)
+static inline __attribute__((always_inline)) float finish_dot(v16f acc, const float *wr, const float *xr, int k, int in, float bias)
 {
     float lanes[16];
     memcpy(lanes, &acc, sizeof lanes);
@@ -21,7 +21,7 @@ static float finish_dot(v16f acc, const float *wr, const float *xr, int k, int i
     return bias + sum;
 }
 
-static v16f load16(const float *p)
+static inline __attribute__((always_inline)) v16f load16(const float *p)
 {
     v16f v;
     memcpy(&v, p, sizeof v);
