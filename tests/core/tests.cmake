@@ -1,6 +1,4 @@
-ddad_add_test_exe(test_core ${CMAKE_CURRENT_LIST_DIR}/test_core.c)
-add_test(NAME core.rng_and_util COMMAND test_core)
-set_tests_properties(core.rng_and_util PROPERTIES LABELS unit)
+ddad_add_unit_test(core.rng_and_util test_core ${CMAKE_CURRENT_LIST_DIR}/test_core.c)
 
 add_test(NAME cli.help COMMAND ${DDAD_EXE} --help)
 add_test(NAME cli.version COMMAND ${DDAD_EXE} --version)

@@ -1,9 +1,7 @@
 # Evaluation metrics: exact AUROC / AP / pixel AUROC / best Dice / chi-square distance.
 set(_eval_dir ${CMAKE_CURRENT_LIST_DIR})
 
-ddad_add_test_exe(test_metrics ${_eval_dir}/test_metrics.c)
-add_test(NAME eval.metrics COMMAND test_metrics)
-set_tests_properties(eval.metrics PROPERTIES LABELS unit)
+ddad_add_unit_test(eval.metrics test_metrics ${_eval_dir}/test_metrics.c)
 
 ddad_add_test_exe(metrics_dump ${_eval_dir}/metrics_dump.c)
 add_test(NAME eval.metrics_vs_sklearn

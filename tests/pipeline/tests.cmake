@@ -39,6 +39,4 @@ ddad_pipeline_test(report python REQUIRES pipe_np1)
 ddad_pipeline_test(info mpi REQUIRES pipe_np1)
 ddad_pipeline_test(to_torch python REQUIRES pipe_np1)
 
-ddad_add_test_exe(test_pipeline_units ${CMAKE_CURRENT_LIST_DIR}/test_pipeline_units.c)
-add_test(NAME pipeline.units COMMAND test_pipeline_units)
-set_tests_properties(pipeline.units PROPERTIES LABELS unit)
+ddad_add_unit_test(pipeline.units test_pipeline_units ${CMAKE_CURRENT_LIST_DIR}/test_pipeline_units.c)
