@@ -24,17 +24,13 @@ static void bias_sums(const ddad_conv_shape *s, int n, const float *dy, double *
     }
 }
 
-/* The direct path's workspace: the flipped kernel, the padded-plane scratch, then the
- * double gradient sums of ddad_conv2d_backward (ddad_conv_workspace_floats sizes it). */
-static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
-static float *direct_wflip(float *ws) { return ws; }
-static float *direct_scratch(const ddad_conv_shape *s, float *ws)
+/* Where ddad_conv2d_backward keeps its double gradient sums: after what the direct or
+ * Winograd kernels use of ws (ddad_conv_workspace_floats counts both). */
+static double *gradient_sums(const ddad_conv_shape *s, float *ws)
 {
-    return ws + round16((size_t)s->k * s->c * s->kh * s->kw);
-}
-static double *direct_sums(const ddad_conv_shape *s, float *ws)
-{
-    return (double *)(void *)(direct_scratch(s, ws) + round16(ddad_conv_direct_scratch_floats(s)));
+    const size_t used = s->algo == DDAD_CONV_DIRECT ? ddad_conv_direct_workspace_floats(s)
+                                                    : ddad_winograd_workspace_floats(s);
+    return (double *)(void *)(ws + used);
 }
 
 void ddad_conv2d_forward(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *b, float *y,
@@ -47,7 +43,7 @@ void ddad_conv2d_forward_epi(const ddad_conv_shape *s, int n, const float *x, co
                              float *ws, const ddad_conv_epilogue *epi)
 {
     if (s->algo == DDAD_CONV_DIRECT) {
-        ddad_conv_direct_forward(s, n, x, w, b, y, direct_scratch(s, ws));
+        ddad_conv_direct_forward(s, n, x, w, b, y, ws);
         if (epi) ddad_conv_apply_epilogue(n, s->k, s->oh * s->ow, y, epi);
         return;
     }
@@ -87,10 +83,9 @@ void ddad_conv2d_backward(const ddad_conv_shape *s, int n, const float *x, const
     if (s->algo == DDAD_CONV_DIRECT || s->algo == DDAD_CONV_WINOGRAD) {
         const size_t nw = (size_t)s->k * s->c * s->kh * s->kw;
         const int direct = s->algo == DDAD_CONV_DIRECT;
-        /* the double sums go after what the direct or Winograd kernels use of ws */
-        double *sums = direct ? direct_sums(s, ws) : (double *)(void *)(ws + ddad_winograd_workspace_floats(s));
+        double *sums = gradient_sums(s, ws);
         if (direct)
-            ddad_conv_direct_backward_weight(s, n, x, dy, sums, direct_scratch(s, ws));
+            ddad_conv_direct_backward_weight(s, n, x, dy, sums, ws);
         else
             ddad_winograd_backward_weight(s, n, x, dy, sums, ws);
         for (size_t j = 0; j < nw; j++) dw[j] = (float)sums[j];
@@ -100,7 +95,7 @@ void ddad_conv2d_backward(const ddad_conv_shape *s, int n, const float *x, const
         }
         if (dx) {
             if (direct)
-                ddad_conv_direct_backward_data(s, n, w, dy, dx, direct_wflip(ws), direct_scratch(s, ws));
+                ddad_conv_direct_backward_data(s, n, w, dy, dx, ws);
             else
                 ddad_winograd_backward_data(s, n, w, dy, dx, ws);
         }
@@ -145,8 +140,8 @@ void ddad_conv2d_backward_acc(const ddad_conv_shape *s, int n, const float *x, c
     const size_t nw = (size_t)s->k * crs;
     if (db_sum) bias_sums(s, n, dy, db_sum);
     if (s->algo == DDAD_CONV_DIRECT) {
-        ddad_conv_direct_backward_weight(s, n, x, dy, dw_sum, direct_scratch(s, ws));
-        if (dx) ddad_conv_direct_backward_data(s, n, w, dy, dx, direct_wflip(ws), direct_scratch(s, ws));
+        ddad_conv_direct_backward_weight(s, n, x, dy, dw_sum, ws);
+        if (dx) ddad_conv_direct_backward_data(s, n, w, dy, dx, ws);
         return;
     }
     if (s->algo == DDAD_CONV_WINOGRAD) {

@@ -99,57 +99,46 @@ static void pad_planes(const ddad_conv_shape *s, int channels, const float *x, f
     }
 }
 
-/* y [k][oh][ow] of one sample from its padded planes xp (C of them), weights [K][C][kh][kw].
- * Always inlined so that the 3x3 call below gets constant loop bounds (unrolled taps). */
+/* nv output vectors of row oy of channel k from column ox: each summed over c, i, j (the
+ * row kernel's order), in nv independent chains. Always inlined, so that the callers'
+ * constant nv, kh, kw unroll the loops and keep the accumulators in registers. */
+static inline __attribute__((always_inline)) void output_vectors(const ddad_conv_shape *s, const float *xp,
+                                                                 const float *w, const float *b, int k, int oy,
+                                                                 int ox, int nv, int kh, int kw, float *yr)
+{
+    const int C = s->c, kk = kh * kw, ph = s->oh + kh - 1, pw = s->ow + kw - 1;
+    vecf acc[nv];
+    for (int v = 0; v < nv; v++) acc[v] = (vecf){0};
+    for (int c = 0; c < C; c++) {
+        const float *pc = xp + ((size_t)c * ph + oy) * pw + ox;
+        const float *wk = w + ((size_t)k * C + c) * kk;
+        for (int i = 0; i < kh; i++)
+            for (int j = 0; j < kw; j++) {
+                const float wv = wk[i * kw + j];
+                const float *q = pc + (size_t)i * pw + j;
+                for (int v = 0; v < nv; v++) acc[v] += wv * load_vec(q + v * VL);
+            }
+    }
+    for (int v = 0; v < nv; v++) {
+        if (b) acc[v] += b[k];
+        memcpy(yr + ox + v * VL, &acc[v], sizeof acc[v]);
+    }
+}
+
+/* y [k][oh][ow] of one sample from its padded planes xp (C of them), weights [K][C][kh][kw]:
+ * four vectors of a row at a time (four chains: one alone would wait on each
+ * multiply-add), then the rest one by one. */
 static inline __attribute__((always_inline)) void forward_vec_rows(const ddad_conv_shape *s, const float *xp,
                                                                    const float *w, const float *b, float *y,
                                                                    int kh, int kw)
 {
-    const int C = s->c, K = s->k, kk = kh * kw, ph = s->oh + kh - 1, pw = s->ow + kw - 1;
 #pragma omp parallel for schedule(static)
-    for (int t = 0; t < K * s->oh; t++) {
+    for (int t = 0; t < s->k * s->oh; t++) {
         const int k = t / s->oh, oy = t % s->oh;
         float *yr = y + ((size_t)k * s->oh + oy) * s->ow;
         int ox = 0;
-        /* four vectors at a time: four independent accumulation chains (one would wait
-         * on the previous multiply-add) */
-        for (; ox + 4 * VL <= s->ow; ox += 4 * VL) {
-            vecf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-            for (int c = 0; c < C; c++) {
-                const float *pc = xp + ((size_t)c * ph + oy) * pw + ox;
-                const float *wk = w + ((size_t)k * C + c) * kk;
-                for (int i = 0; i < kh; i++)
-                    for (int j = 0; j < kw; j++) {
-                        const float wv = wk[i * kw + j];
-                        const float *q = pc + (size_t)i * pw + j;
-                        a0 += wv * load_vec(q);
-                        a1 += wv * load_vec(q + VL);
-                        a2 += wv * load_vec(q + 2 * VL);
-                        a3 += wv * load_vec(q + 3 * VL);
-                    }
-            }
-            if (b) {
-                a0 += b[k];
-                a1 += b[k];
-                a2 += b[k];
-                a3 += b[k];
-            }
-            memcpy(yr + ox, &a0, sizeof a0);
-            memcpy(yr + ox + VL, &a1, sizeof a1);
-            memcpy(yr + ox + 2 * VL, &a2, sizeof a2);
-            memcpy(yr + ox + 3 * VL, &a3, sizeof a3);
-        }
-        for (; ox < s->ow; ox += VL) {
-            vecf acc = {0};
-            for (int c = 0; c < C; c++) {
-                const float *pc = xp + ((size_t)c * ph + oy) * pw + ox;
-                const float *wk = w + ((size_t)k * C + c) * kk;
-                for (int i = 0; i < kh; i++)
-                    for (int j = 0; j < kw; j++) acc += wk[i * kw + j] * load_vec(pc + (size_t)i * pw + j);
-            }
-            if (b) acc += b[k];
-            memcpy(yr + ox, &acc, sizeof acc);
-        }
+        for (; ox + 4 * VL <= s->ow; ox += 4 * VL) output_vectors(s, xp, w, b, k, oy, ox, 4, kh, kw, yr);
+        for (; ox < s->ow; ox += VL) output_vectors(s, xp, w, b, k, oy, ox, 1, kh, kw, yr);
     }
 }
 
@@ -161,37 +150,56 @@ static void forward_vec_sample(const ddad_conv_shape *s, const float *xp, const 
         forward_vec_rows(s, xp, w, b, y, s->kh, s->kw);
 }
 
-/* Floats of scratch the vector path needs: one sample's padded planes (input or dy side). */
-static size_t vec_scratch_floats(const ddad_conv_shape *s)
+/* Floats of the padded planes the vector path needs for one sample: the forward's input
+ * planes (C of them, (oh + kh - 1) x (ow + kw - 1)) or the input gradient's dy planes
+ * (K of them, padded by k - 1 - pad to (h + kh - 1) x (w + kw - 1)). */
+static size_t padded_floats(const ddad_conv_shape *s)
 {
     const size_t planes = (size_t)(s->c > s->k ? s->c : s->k);
-    return planes * (size_t)(s->oh + s->kh - 1) * (size_t)(s->ow + s->kw - 1);
+    const size_t rows = (size_t)(s->oh > s->h ? s->oh : s->h) + s->kh - 1;
+    const size_t cols = (size_t)(s->ow > s->w ? s->ow : s->w) + s->kw - 1;
+    return planes * rows * cols;
 }
 
-size_t ddad_conv_direct_scratch_floats(const ddad_conv_shape *s)
+static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
+
+/* ws: the flipped kernel (for the input gradient), then the padded planes. */
+static float *flip_area(float *ws) { return ws; }
+static float *planes_area(const ddad_conv_shape *s, float *ws)
 {
-    /* padded planes of the forward (C of them) or of the input gradient (K, padded by
-     * k - 1 - pad, which for stride 1 gives the same padded size) */
-    return vec_scratch_floats(s);
+    return ws ? ws + round16((size_t)s->k * s->c * s->kh * s->kw) : NULL;
 }
 
-void ddad_conv_direct_forward(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *b,
-                              float *y, float *scratch)
+size_t ddad_conv_direct_workspace_floats(const ddad_conv_shape *s)
 {
-    if (!vector_path(s) || !scratch) {
+    return round16((size_t)s->k * s->c * s->kh * s->kw) + round16(padded_floats(s));
+}
+
+/* The forward with the padded planes at `planes` (NULL: the row kernel). */
+static void forward_any(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *b, float *y,
+                        float *planes)
+{
+    if (!vector_path(s) || !planes) {
         forward(s, n, x, w, b, y);
         return;
     }
     const size_t in_sz = (size_t)s->c * s->h * s->w, out_sz = (size_t)s->k * s->oh * s->ow;
     for (int i = 0; i < n; i++) {
-        pad_planes(s, s->c, x + i * in_sz, scratch);
-        forward_vec_sample(s, scratch, w, b, y + i * out_sz);
+        pad_planes(s, s->c, x + i * in_sz, planes);
+        forward_vec_sample(s, planes, w, b, y + i * out_sz);
     }
 }
 
-void ddad_conv_direct_backward_data(const ddad_conv_shape *s, int n, const float *w, const float *dy, float *dx,
-                                    float *w_flip, float *scratch)
+void ddad_conv_direct_forward(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *b,
+                              float *y, float *ws)
 {
+    forward_any(s, n, x, w, b, y, planes_area(s, ws));
+}
+
+void ddad_conv_direct_backward_data(const ddad_conv_shape *s, int n, const float *w, const float *dy, float *dx,
+                                    float *ws)
+{
+    float *w_flip = flip_area(ws);
     /* A stride-1 convolution's input gradient is the convolution of dy (K channels) with
      * the kernel flipped in both axes and its channel axes swapped, padded by k - 1 - pad. */
     const int C = s->c, K = s->k, kh = s->kh, kw = s->kw;
@@ -202,7 +210,7 @@ void ddad_conv_direct_backward_data(const ddad_conv_shape *s, int n, const float
                     w_flip[(((size_t)c * K + k) * kh + i) * kw + j] =
                         w[(((size_t)k * C + c) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)];
     ddad_conv_shape t = ddad_conv_shape_make(s->n, K, s->oh, s->ow, C, kh, 1, kh - 1 - s->pad);
-    ddad_conv_direct_forward(&t, n, dy, w_flip, NULL, dx, scratch);
+    forward_any(&t, n, dy, w_flip, NULL, dx, planes_area(s, ws));
 }
 
 /* One sample's weight gradient from its padded planes, each (k, c) in VL lanes over
@@ -236,8 +244,9 @@ static void weight_vec_sample(const ddad_conv_shape *s, const float *xp, const f
 }
 
 void ddad_conv_direct_backward_weight(const ddad_conv_shape *s, int n, const float *x, const float *dy,
-                                      double *dw_sum, float *scratch)
+                                      double *dw_sum, float *ws)
 {
+    float *scratch = planes_area(s, ws);
     if (vector_path(s) && scratch) {
         const size_t nw = (size_t)s->k * s->c * s->kh * s->kw;
         const size_t in_sz = (size_t)s->c * s->h * s->w, out_sz = (size_t)s->k * s->oh * s->ow;

@@ -11,19 +11,19 @@
 /* Output channels up to which ddad_conv2d uses the direct kernels (stride 1 only). */
 #define DDAD_CONV_DIRECT_MAX_K 4
 
-/* Scratch (floats) the calls below take: when the output width is a multiple of 16 they
- * copy each sample's planes into zero-padded planes there and run vector kernels; with a
- * NULL scratch, or other widths, they run the row kernels. */
-size_t ddad_conv_direct_scratch_floats(const ddad_conv_shape *s);
+/* Workspace (floats) the calls below take: the flipped kernel of the input gradient and
+ * one sample's zero-padded planes. Where the output width is a multiple of 16 they copy
+ * each sample's planes there and run vector kernels; with other widths, or ws NULL
+ * (forward and weight gradient only), they run the row kernels. */
+size_t ddad_conv_direct_workspace_floats(const ddad_conv_shape *s);
 
 /* y [n][k][oh][ow] = conv(x, w) (+ b[k] when b is non-NULL). */
 void ddad_conv_direct_forward(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *b,
-                              float *y, float *scratch);
+                              float *y, float *ws);
 
-/* dx [n][c][h][w] = the input gradient of dy (overwritten). w_flip: scratch of
- * k*c*kh*kw floats for the flipped kernel. */
+/* dx [n][c][h][w] = the input gradient of dy (overwritten). */
 void ddad_conv_direct_backward_data(const ddad_conv_shape *s, int n, const float *w, const float *dy, float *dx,
-                                    float *w_flip, float *scratch);
+                                    float *ws);
 
 /* dw_sum [k][c][kh][kw] = sum over samples, in sample order, of each sample's weight
  * gradient (summed over output rows in float per column, then over columns in double,
@@ -31,7 +31,7 @@ void ddad_conv_direct_backward_data(const ddad_conv_shape *s, int n, const float
  * depend on the others, and the double sums of floats are exact, so grouping the samples
  * differently (across ranks) gives the same bits. */
 void ddad_conv_direct_backward_weight(const ddad_conv_shape *s, int n, const float *x, const float *dy,
-                                      double *dw_sum, float *scratch);
+                                      double *dw_sum, float *ws);
 /* The row kernel of the same (any width). */
 void ddad_conv_direct_backward_weight_rows(const ddad_conv_shape *s, int n, const float *x, const float *dy,
                                            double *dw_sum);

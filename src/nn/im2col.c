@@ -44,11 +44,10 @@ size_t ddad_conv_workspace_floats(const ddad_conv_shape *s)
     size_t nb = (size_t)(s->n < s->chunk ? s->n : s->chunk);
     size_t p = nb * (size_t)s->oh * s->ow;
     size_t floats = ((size_t)s->c * s->kh * s->kw + (size_t)s->k) * p;
-    /* double gradient sums of ddad_conv2d_backward's direct and Winograd paths */
+    /* the direct and Winograd kernels' own workspace, then ddad_conv2d_backward's double
+     * gradient sums (weights and biases) */
     size_t sums = 2 * ((size_t)s->k * s->c * s->kh * s->kw + (size_t)s->k);
-    /* the direct path: flipped kernel, padded planes, sums */
-    size_t kcrs16 = ((size_t)s->k * s->c * s->kh * s->kw + 15) / 16 * 16;
-    size_t direct = kcrs16 + (ddad_conv_direct_scratch_floats(s) + 15) / 16 * 16 + sums;
+    size_t direct = ddad_conv_direct_workspace_floats(s) + sums;
     if (s->stride == 1 && floats < direct) floats = direct;
     if (ddad_winograd_applies(s)) {
         size_t wino = ddad_winograd_workspace_floats(s) + sums;

@@ -173,6 +173,7 @@ int main(void)
     run_case(2, 6, 12, 32, 3, 3, 1, 1, DDAD_CONV_DIRECT, 1, direct_tol);   /* vector path, 2 vectors a row */
     run_case(3, 3, 8, 16, 2, 5, 1, 2, DDAD_CONV_DIRECT, 0, direct_tol);    /* vector path, 5x5 */
     run_case(2, 5, 3, 80, 2, 3, 1, 1, DDAD_CONV_DIRECT, 1, direct_tol);    /* 4 vectors at a time + 1 */
+    run_case(2, 3, 6, 16, 2, 3, 1, 0, DDAD_CONV_DIRECT, 1, direct_tol);    /* pad 0: only dx (16 wide) vector */
     run_case(2, 5, 9, 7, 1, 3, 1, 1, DDAD_CONV_DIRECT, 0, direct_tol);
     run_case(2, 4, 8, 11, 3, 5, 1, 2, DDAD_CONV_DIRECT, 0, direct_tol);
     run_case(2, 3, 6, 6, 4, 3, 1, 0, DDAD_CONV_DIRECT, 0, direct_tol);
