@@ -4,6 +4,7 @@
 
 #include "nn/conv_direct.h"
 #include "nn/conv_winograd.h"
+#include "nn/threads.h"
 
 /* Channels from which a 3x3 stride-1 layer goes to Winograd: with fewer, the 36 GEMMs are
  * too thin to pay for the transforms. */
@@ -31,6 +32,10 @@ ddad_conv_shape ddad_conv_shape_make(int n, int c, int h, int w, int k, int ksiz
     size_t nb = per_sample > 0 ? DDAD_COL_BUDGET / per_sample : 1;
     if (nb < 1) nb = 1;
     s.chunk = (int)nb;
+    /* up to one slot per sample: callers may lower the chunk to 1 (per-sample forwards) */
+    const int threads = ddad_nn_get_threads();
+    s.slots = n < threads ? n : threads;
+    if (s.slots < 1) s.slots = 1;
     s.algo = DDAD_CONV_IM2COL;
     if (stride == 1 && k <= DDAD_CONV_DIRECT_MAX_K)
         s.algo = DDAD_CONV_DIRECT;
@@ -39,11 +44,46 @@ ddad_conv_shape ddad_conv_shape_make(int n, int c, int h, int w, int k, int ksiz
     return s;
 }
 
-size_t ddad_conv_workspace_floats(const ddad_conv_shape *s)
+int ddad_im2col_chunks(const ddad_conv_shape *s, int n) { return (n + s->chunk - 1) / s->chunk; }
+
+int ddad_im2col_team(const ddad_conv_shape *s, int chunks)
+{
+    int team = ddad_nn_get_threads();
+    if (team > s->slots) team = s->slots;
+    if (team > chunks) team = chunks;
+    return team < 1 ? 1 : team;
+}
+
+size_t ddad_im2col_slot_floats(const ddad_conv_shape *s)
 {
     size_t nb = (size_t)(s->n < s->chunk ? s->n : s->chunk);
-    size_t p = nb * (size_t)s->oh * s->ow;
-    size_t floats = ((size_t)s->c * s->kh * s->kw + (size_t)s->k) * p;
+    return ((size_t)s->c * s->kh * s->kw + (size_t)s->k) * nb * (size_t)s->oh * s->ow;
+}
+
+/* Offset in floats of chunk ci's gradient partials: after the slots. */
+static size_t partials_offset(const ddad_conv_shape *s, int ci)
+{
+    const size_t per = (size_t)s->k * s->c * s->kh * s->kw + (size_t)s->k;
+    return (size_t)(s->slots > 0 ? s->slots : 1) * ddad_im2col_slot_floats(s) + (size_t)ci * per;
+}
+
+float *ddad_im2col_partials(const ddad_conv_shape *s, float *ws, int ci) { return ws + partials_offset(s, ci); }
+
+void ddad_sum_chunk_partials(int chunks, size_t count, size_t stride, const float *p0, float *dst)
+{
+#pragma omp parallel for schedule(static) if (count >= 32768)
+    for (size_t j = 0; j < count; j++) {
+        float acc = p0[j];
+        for (int c = 1; c < chunks; c++) acc += p0[(size_t)c * stride + j];
+        dst[j] = acc;
+    }
+}
+
+size_t ddad_conv_workspace_floats(const ddad_conv_shape *s)
+{
+    /* the im2col slots, then one weight-and-bias gradient partial per chunk */
+    const int chunks = ddad_im2col_chunks(s, s->n);
+    size_t floats = partials_offset(s, chunks > 1 ? chunks : 0);
     /* the direct and Winograd kernels' own workspace, then ddad_conv2d_backward's double
      * gradient sums (weights and biases) */
     size_t sums = 2 * ((size_t)s->k * s->c * s->kh * s->kw + (size_t)s->k);

@@ -26,6 +26,8 @@ typedef struct {
     int kh, kw, stride, pad;
     int oh, ow;                 /* output size */
     int chunk;                  /* samples per GEMM */
+    int slots;                  /* chunks the workspace holds side by side (threads that
+                                   can take whole chunks at once; ddad_im2col_team) */
     int algo;                   /* DDAD_CONV_*: chosen by ddad_conv_shape_make from the shape */
 } ddad_conv_shape;
 
@@ -41,6 +43,23 @@ ddad_conv_shape ddad_conv_shape_make(int n, int c, int h, int w, int k, int ksiz
 
 /* Floats of workspace a Conv2d / ConvTranspose2d of this shape needs (for s->n samples). */
 size_t ddad_conv_workspace_floats(const ddad_conv_shape *s);
+
+/* Chunk-parallel lowering. With several chunks, each OpenMP thread takes whole chunks
+ * (im2col, one serial GEMM call sequence, col2im or the permutation back) in its own slot
+ * of the workspace: the AE's chunks are a few hundred columns wide, too narrow to split
+ * one GEMM between threads. A chunk's arithmetic does not depend on the thread that runs
+ * it, and gradients summed over chunks are summed in chunk order afterwards, so results
+ * are the same for any thread count. */
+int ddad_im2col_chunks(const ddad_conv_shape *s, int n);
+/* Threads to run `chunks` chunks with: 1 means one chunk at a time, each parallel inside. */
+int ddad_im2col_team(const ddad_conv_shape *s, int chunks);
+/* Floats of one slot: a chunk's column matrix and its permuted block. */
+size_t ddad_im2col_slot_floats(const ddad_conv_shape *s);
+/* Where the per-chunk weight (k*c*kh*kw) then bias (k) gradient partials of chunk ci go. */
+float *ddad_im2col_partials(const ddad_conv_shape *s, float *ws, int ci);
+/* dst[j] = p_0[j] + p_1[j] + ... over `chunks` partials of `count` floats `stride` apart,
+ * added in chunk order. */
+void ddad_sum_chunk_partials(int chunks, size_t count, size_t stride, const float *p0, float *dst);
 
 /* col [c*kh*kw][nb*oh*ow] from x (nb samples starting at x). */
 void ddad_im2col(const ddad_conv_shape *s, int nb, const float *x, float *col);

@@ -32,8 +32,25 @@ void ddad_nn_set_threads(int n)
 #endif
 }
 
-/* Serial BLAS even before anyone calls ddad_nn_set_threads. */
-__attribute__((constructor)) static void serial_blas(void) { openblas_set_num_threads(1); }
+/* Serial BLAS even before anyone calls ddad_nn_set_threads; and one level of OpenMP
+ * parallelism: the kernels' inner parallel loops run serially inside the chunk-parallel
+ * loops of the convolutions (im2col.h). */
+__attribute__((constructor)) static void serial_blas(void)
+{
+    openblas_set_num_threads(1);
+#ifdef DDAD_WITH_OPENMP
+    omp_set_max_active_levels(1);
+#endif
+}
+
+int ddad_nn_thread_num(void)
+{
+#ifdef DDAD_WITH_OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
 
 int ddad_nn_get_threads(void)
 {

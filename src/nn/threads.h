@@ -15,5 +15,7 @@ void ddad_nn_single_blas_pool(char **argv);
 /* n <= 0: one thread per available core. */
 void ddad_nn_set_threads(int n);
 int ddad_nn_get_threads(void);
+/* The calling thread's number in the current OpenMP team (0 outside one). */
+int ddad_nn_thread_num(void);
 
 #endif

@@ -2,7 +2,8 @@
  * convolution, on random inputs: the forward output, the input gradient and the weight
  * and bias gradients of both backward entry points, as max|a - b| / max|b| per tensor.
  * Outputs are poisoned with NaN first, so an element an algorithm forgets fails. Also
- * checks that each algorithm gives the same bits for 1 and 2 threads, and that with
+ * checks ConvTranspose2d (the adjoint), that each algorithm gives the same bits for 1 and
+ * 2 threads (including chunk-parallel runs of several chunks), and that with
  * chunk = 1 a sample's weight gradient does not depend on the other samples. */
 #include <math.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "core/rng.h"
 #include "core/util.h"
 #include "nn/conv2d.h"
+#include "nn/conv_transpose2d.h"
 #include "nn/conv_winograd.h"
 #include "nn/threads.h"
 
@@ -83,6 +85,7 @@ static void poison(float *p, size_t n)
 static void run_case(int n, int c, int h, int w, int k, int ksize, int stride, int pad, int algo, int chunk,
                      double tol)
 {
+    ddad_nn_set_threads(2);   /* workspace slots for two threads' chunks */
     ddad_conv_shape s = ddad_conv_shape_make(n, c, h, w, k, ksize, stride, pad);
     s.algo = algo;
     if (chunk > 0) s.chunk = chunk;
@@ -139,6 +142,17 @@ static void run_case(int n, int c, int h, int w, int k, int ksize, int stride, i
     CHECK(memcmp(y, y2, sizeof(float) * ny) == 0, "%s: forward differs between 1 and 2 threads", name);
     ddad_conv2d_backward_acc(&s, n, x, wt, dy, NULL, dws2, NULL, dwt, ws);
     CHECK(memcmp(dws, dws2, sizeof(double) * nw) == 0, "%s: weight gradient differs between 1 and 2 threads", name);
+    {
+        float *dx2 = malloc(sizeof(float) * nx), *dw2 = malloc(sizeof(float) * nw), *db2 = malloc(sizeof(float) * k);
+        ddad_nn_set_threads(1);
+        ddad_conv2d_backward(&s, n, x, wt, dy, dx, dwf, dbf, ws);
+        ddad_nn_set_threads(2);
+        ddad_conv2d_backward(&s, n, x, wt, dy, dx2, dw2, db2, ws);
+        CHECK(memcmp(dx, dx2, sizeof(float) * nx) == 0 && memcmp(dwf, dw2, sizeof(float) * nw) == 0 &&
+                  memcmp(dbf, db2, sizeof(float) * k) == 0,
+              "%s: backward differs between 1 and 2 threads", name);
+        free(dx2), free(dw2), free(db2);
+    }
     /* split invariance: the samples one at a time, summed in double, give the same sums
      * up to double rounding (chunk-1 shapes only; bigger chunks share GEMMs) */
     if (s.chunk == 1 && n > 1) {
@@ -154,6 +168,53 @@ static void run_case(int n, int c, int h, int w, int k, int ksize, int stride, i
     }
     free(x), free(wt), free(b), free(dy), free(y), free(dx), free(dwf), free(dbf), free(dwt), free(y2);
     free(ry), free(rdx), free(rdw), free(rdb), free(dws), free(dbs), free(dws2), free(ws);
+}
+
+/* ConvTranspose2d(cin -> cout, k4 s2 p1) is the adjoint of the Conv2d of shape s below:
+ * its forward is that convolution's input gradient, its input gradient that convolution's
+ * output (without bias), and its weight gradient that convolution's weight gradient with
+ * the roles of input and output gradient swapped. Checked against the float64 reference,
+ * poisoned, and for the same bits with 1 and 2 threads (chunk < n: chunk-parallel). */
+static void run_convt_case(int n, int cin, int hin, int win, int cout, int chunk, double tol)
+{
+    ddad_nn_set_threads(2);
+    ddad_conv_shape s = ddad_convt_shape_make(n, cin, hin, win, cout, 4, 2, 1);
+    if (chunk > 0) s.chunk = chunk;
+    const size_t nin = (size_t)n * cin * hin * win, nout = (size_t)n * cout * s.h * s.w, nw = (size_t)cin * cout * 16;
+    float *x = malloc(sizeof(float) * nin), *wt = malloc(sizeof(float) * nw), *dy = malloc(sizeof(float) * nout);
+    float *y[2], *dx[2], *dw[2];
+    for (int t = 0; t < 2; t++) {
+        y[t] = malloc(sizeof(float) * nout);
+        dx[t] = malloc(sizeof(float) * nin);
+        dw[t] = malloc(sizeof(float) * nw);
+    }
+    double *ry = malloc(sizeof(double) * nout), *rdx = malloc(sizeof(double) * nin), *rdw = malloc(sizeof(double) * nw);
+    double *rdb = malloc(sizeof(double) * cin);
+    float *ws = ddad_malloc_aligned(sizeof(float) * ddad_conv_workspace_floats(&s), "test workspace");
+    ddad_rng r;
+    ddad_rng_init(&r, 12, DDAD_MOD_DATA, (uint32_t)(cin * 131 + cout), DDAD_RNG_TEST, (uint64_t)hin);
+    fill(&r, x, nin, 1.0f);
+    fill(&r, wt, nw, 0.25f);
+    fill(&r, dy, nout, 1.0f);
+    /* the convolution's input gradient of x is the forward; with input dy and output
+     * gradient x it gives the input gradient (its output) and the weight gradient */
+    reference(&s, n, dy, wt, NULL, x, rdx, ry, rdw, rdb);
+    for (int t = 0; t < 2; t++) {
+        ddad_nn_set_threads(t + 1);
+        poison(y[t], nout), poison(dx[t], nin), poison(dw[t], nw);
+        ddad_convt_forward(&s, n, x, wt, y[t], ws);
+        ddad_convt_backward(&s, n, x, wt, dy, dx[t], dw[t], ws);
+    }
+    double ey = rel(y[0], ry, nout), edx = rel(dx[0], rdx, nin), edw = rel(dw[0], rdw, nw);
+    char name[96];
+    snprintf(name, sizeof name, "convT    n%d %3d->%-3d %3dx%-3d chunk %d", n, cin, cout, hin, win, s.chunk);
+    CHECK(ey <= tol && edx <= tol && edw <= tol, "%s: y %.1e dx %.1e dw %.1e > %.1e", name, ey, edx, edw, tol);
+    CHECK(memcmp(y[0], y[1], sizeof(float) * nout) == 0 && memcmp(dx[0], dx[1], sizeof(float) * nin) == 0 &&
+              memcmp(dw[0], dw[1], sizeof(float) * nw) == 0,
+          "%s: differs between 1 and 2 threads", name);
+    printf("%s  y %.1e dx %.1e dw %.1e\n", name, ey, edx, edw);
+    for (int t = 0; t < 2; t++) free(y[t]), free(dx[t]), free(dw[t]);
+    free(x), free(wt), free(dy), free(ry), free(rdx), free(rdw), free(rdb), free(ws);
 }
 
 int main(void)
@@ -182,6 +243,12 @@ int main(void)
     run_case(2, 128, 16, 16, 128, 3, 1, 1, DDAD_CONV_IM2COL, 1, gemm_tol);
     run_case(3, 16, 7, 5, 17, 3, 1, 1, DDAD_CONV_IM2COL, 0, gemm_tol);
     run_case(2, 16, 16, 16, 32, 4, 2, 1, DDAD_CONV_IM2COL, 0, gemm_tol);
+    /* several chunks, the last one short: each thread takes whole chunks */
+    run_case(5, 16, 16, 16, 32, 4, 2, 1, DDAD_CONV_IM2COL, 2, gemm_tol);
+    run_case(7, 16, 7, 5, 17, 3, 1, 1, DDAD_CONV_IM2COL, 3, gemm_tol);
+    run_convt_case(2, 32, 4, 4, 16, 0, gemm_tol);
+    run_convt_case(5, 32, 4, 4, 16, 2, gemm_tol);
+    run_convt_case(3, 8, 8, 6, 2, 1, gemm_tol);
     run_case(3, 128, 16, 16, 2, 3, 1, 1, DDAD_CONV_IM2COL, 1, gemm_tol);
     /* the choice ddad_conv_shape_make makes for the refiner's three layers */
     ddad_conv_shape a = ddad_conv_shape_make(8, 2, 64, 64, 128, 3, 1, 1);
