@@ -106,6 +106,10 @@ static inline float epilogue_value(float v, float sc, float sh, int relu)
  * is split once into its even and odd columns; the four kernel columns j are then plain
  * shifted copies of those: j = 0 -> odd[ox - 1], 1 -> even[ox], 2 -> odd[ox],
  * 3 -> even[ox + 1], with zeros where the padding is. */
+/* Largest plane (oh * ow) for which col2im_s2k4p1_planes keeps four phase planes on the
+ * stack (64 KiB); larger ones go row by row. */
+#define DDAD_PHASE_PLANE_MAX 4096
+
 static int is_s2k4p1(const ddad_conv_shape *s)
 {
     return s->stride == 2 && s->kw == 4 && s->kh == 4 && s->pad == 1 && s->w == 2 * s->ow && s->ow >= 1;
@@ -189,6 +193,79 @@ static void col2im_s2k4p1(const ddad_conv_shape *s, int nb, const float *col, fl
                 }
             }
         }
+    }
+}
+
+/* P[k] += C[k + di * ow + dj] over an oh x ow plane, where row a + di and column b + dj
+ * exist (the missing ones are the padding); keep[k] is 0 in the column whose dj neighbour
+ * is padding. Whole-plane loops: the AE's rows are as short as 4 floats, too short to
+ * vectorise one at a time. */
+static inline void add_shifted(float *restrict P, const float *restrict C, const unsigned char *keep, int oh, int ow,
+                               int di, int dj)
+{
+    const int k0 = di < 0 ? ow : 0, k1 = di > 0 ? (oh - 1) * ow : oh * ow, off = di * ow + dj;
+    if (dj == 0) {
+        for (int k = k0; k < k1; k++) P[k] += C[k + off];
+    } else {
+        /* the first (dj -1) or last (dj +1) element is in the masked column: leaving it out
+         * keeps every read inside the plane */
+        const int ka = dj < 0 ? k0 + 1 : k0, kb = dj < 0 ? k1 : k1 - 1;
+        for (int k = ka; k < kb; k++) {
+            const float v = C[k + off];   /* loaded unconditionally: a plain vector load */
+            P[k] += keep[k] ? v : 0.0f;
+        }
+    }
+}
+
+/* col2im_s2k4p1 for planes of at most DDAD_PHASE_PLANE_MAX input pixels: each output
+ * plane is four phase planes (even/odd rows x even/odd columns), each the sum of four
+ * shifted column rows, added in the order col2im_s2k4p1 uses; then interleaved. */
+static void col2im_s2k4p1_planes(const ddad_conv_shape *s, int nb, const float *col, float *x,
+                                 const ddad_conv_epilogue *epi)
+{
+    const int oh = s->oh, ow = s->ow, ohw = oh * ow;
+    const size_t ncols = (size_t)nb * ohw;
+    /* kernel row (column) i and its shift for even (py 0) and odd (py 1) output rows */
+    static const int tap[2][2] = {{1, 3}, {0, 2}}, shift[2][2] = {{0, -1}, {1, 0}};
+    unsigned char keep_left[ohw], keep_right[ohw];   /* column b - 1, b + 1 exists */
+    for (int k = 0; k < ohw; k++) {
+        keep_left[k] = k % ow != 0;
+        keep_right[k] = k % ow != ow - 1;
+    }
+#pragma omp parallel for schedule(static)
+    for (int pl = 0; pl < nb * s->c; pl++) {
+        const int n = pl / s->c, c = pl % s->c;
+        float ph[4][ohw];
+        for (int py = 0; py < 2; py++)
+            for (int px = 0; px < 2; px++) {
+                float *P = ph[py * 2 + px];
+                for (int k = 0; k < ohw; k++) P[k] = 0.0f;
+                for (int a = 0; a < 2; a++)
+                    for (int b = 0; b < 2; b++) {
+                        const int i = tap[py][a], j = tap[px][b];
+                        const float *C = col + (size_t)(c * 16 + i * 4 + j) * ncols + (size_t)n * ohw;
+                        const int dj = shift[px][b];
+                        add_shifted(P, C, dj < 0 ? keep_left : keep_right, oh, ow, shift[py][a], dj);
+                    }
+            }
+        float *dst = x + (size_t)pl * s->h * s->w;
+        const float sc = epi ? epi->scale[c] : 1.0f, sh = epi ? epi->shift[c] : 0.0f;
+        for (int py = 0; py < 2; py++)
+            for (int a = 0; a < oh; a++) {
+                const float *ev = ph[py * 2] + (size_t)a * ow, *od = ph[py * 2 + 1] + (size_t)a * ow;
+                float *row = dst + (size_t)(2 * a + py) * s->w;
+                if (epi) {
+                    for (int q = 0; q < ow; q++) {
+                        row[2 * q] = epilogue_value(ev[q], sc, sh, epi->relu);
+                        row[2 * q + 1] = epilogue_value(od[q], sc, sh, epi->relu);
+                    }
+                } else {
+                    for (int q = 0; q < ow; q++) {
+                        row[2 * q] = ev[q];
+                        row[2 * q + 1] = od[q];
+                    }
+                }
+            }
     }
 }
 
@@ -285,7 +362,10 @@ static void col2im_plain(const ddad_conv_shape *s, int nb, const float *col, flo
 void ddad_col2im(const ddad_conv_shape *s, int nb, const float *col, float *x, const ddad_conv_epilogue *epi)
 {
     if (is_s2k4p1(s)) {
-        col2im_s2k4p1(s, nb, col, x, epi);
+        if (s->oh * s->ow <= DDAD_PHASE_PLANE_MAX)
+            col2im_s2k4p1_planes(s, nb, col, x, epi);
+        else
+            col2im_s2k4p1(s, nb, col, x, epi);
         return;
     }
     col2im_plain(s, nb, col, x);

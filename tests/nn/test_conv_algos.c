@@ -249,6 +249,7 @@ int main(void)
     run_convt_case(2, 32, 4, 4, 16, 0, gemm_tol);
     run_convt_case(5, 32, 4, 4, 16, 2, gemm_tol);
     run_convt_case(3, 8, 8, 6, 2, 1, gemm_tol);
+    run_convt_case(1, 2, 66, 64, 1, 0, gemm_tol);   /* a plane over 4096: col2im row by row */
     run_case(3, 128, 16, 16, 2, 3, 1, 1, DDAD_CONV_IM2COL, 1, gemm_tol);
     /* the choice ddad_conv_shape_make makes for the refiner's three layers */
     ddad_conv_shape a = ddad_conv_shape_make(8, 2, 64, 64, 128, 3, 1, 1);
