@@ -34,7 +34,7 @@ nvidia-smi >>"$log" 2>&1 || true
 
 # ---- 1. binaries: carried, or built here ----
 bin=""
-targets="test_gpu_layers test_gpu_ops test_gpu_models test_gpu_comm bench_gpu_step bench_conv_algos bench_bn_relu bench_bn_stats bench_adam"
+targets="ddad test_gpu_layers test_gpu_ops test_gpu_models test_gpu_comm bench_gpu_step bench_conv_algos bench_bn_relu bench_bn_stats bench_adam"
 if [ -x build-carry/bin/test_gpu_layers ]; then
   export LD_LIBRARY_PATH="$root/build-carry/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   if ldd build-carry/bin/test_gpu_layers | grep -q "not found"; then
@@ -73,6 +73,23 @@ run_test gpu.models 180 "$bin/test_gpu_models"
 run_test gpu.comm_np2 120 env DDAD_NCCL_FORCE=1 mpirun -np 2 --oversubscribe -x DDAD_NCCL_FORCE -x LD_LIBRARY_PATH "$bin/test_gpu_comm"
 run_test gpu.comm_np3 120 mpirun -np 3 --oversubscribe -x LD_LIBRARY_PATH "$bin/test_gpu_comm"
 
+# ---- 2b. the whole job, members on the GPU against the CPU (configs/ci.yaml, small) ----
+note "end to end: ddad run on configs/ci.yaml, Exp.device cpu and cuda, 2 ranks"
+e2e_ok=1
+if timeout 60 "$bin/ddad" synth --preset ci --out "$out/e2e.h5" >"$out/e2e_data.log" 2>&1; then
+  for dev in cpu cuda; do
+    rm -rf "$out/e2e_$dev"
+    timeout 240 mpirun -np 2 --oversubscribe -x LD_LIBRARY_PATH "$bin/ddad" run --config configs/ci.yaml \
+      --set "Data.file=$out/e2e.h5" --set "Exp.out_dir=$out/e2e_$dev" --set "Exp.device=$dev" \
+      >"$out/e2e_$dev.log" 2>&1 || { e2e_ok=0; note "  ddad run with Exp.device $dev exited with $?"; }
+    grep -E "GPU|members train|run: done" "$out/e2e_$dev.log" | tee -a "$log"
+    [ -f "$out/e2e_$dev/metrics.json" ] && note "  $dev metrics: $(tr -d '\n' <"$out/e2e_$dev/metrics.json" | cut -c1-300)"
+  done
+else
+  e2e_ok=0; note "  ddad synth failed (see e2e_data.log)"
+fi
+status[e2e.run]=$([ $e2e_ok = 1 ] && echo passed || echo FAILED)
+
 # ---- 3. benchmarks ----
 bench() {   # name, timeout, command...
   local name=$1 limit=$2; shift 2
@@ -104,7 +121,7 @@ row() {   # label, ours key, torch key, target
   echo
   echo "| test | result |"
   echo "| --- | --- |"
-  for k in gpu.layers gpu.ops gpu.models gpu.comm_np2 gpu.comm_np3; do echo "| $k | ${status[$k]} |"; done
+  for k in gpu.layers gpu.ops gpu.models gpu.comm_np2 gpu.comm_np3 e2e.run; do echo "| $k | ${status[$k]} |"; done
   echo
   echo "| workload (img/s unless noted)      |         ddad |      PyTorch | speedup |     target |"
   echo "| ---------------------------------- | -----------: | -----------: | ------: | ---------: |"

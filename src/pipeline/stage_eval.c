@@ -130,9 +130,7 @@ static void write_results(ddad_run *run, int64_t n, const char *names, const int
 
     char *yaml = ddad_malloc(1 << 16, "config text");
     ddad_config_to_yaml(c, yaml, 1 << 16);
-    char devices[128];
-    snprintf(devices, sizeof devices, "cpu: %d rank(s) x %d thread(s)", d->size, d->threads);
-    check(ddad_results_write_run(f, yaml, DDAD_GIT_REV, d->size, devices, &err), &err, "writing results");
+    check(ddad_results_write_run(f, yaml, DDAD_GIT_REV, d->size, run->devices, &err), &err, "writing results");
     free(yaml);
 
     const char *phases = "train,reduce,refine,eval,io";

@@ -17,6 +17,9 @@
 #include "model/ae.h"
 #include "pipeline/ckpt.h"
 #include "pipeline/run.h"
+#ifdef DDAD_WITH_CUDA
+#include "cuda/member_gpu.h"
+#endif
 
 typedef struct {
     int member, module, index;
@@ -24,6 +27,9 @@ typedef struct {
     ddad_train_state st;
     const uint8_t *images;
     int64_t n;
+#ifdef DDAD_WITH_CUDA
+    ddad_member_gpu *gpu;   /* the device copy when the member trains on the GPU */
+#endif
 } member_job;
 
 enum { STAT_LOSS, STAT_RATE, STAT_TRAINED, N_STATS };
@@ -34,22 +40,30 @@ static void save_member(ddad_run *run, member_job *j)
     ddad_error err = {0};
     double t0 = ddad_now();
     ddad_member_ckpt_path(run, j->member, path, sizeof path);
+#ifdef DDAD_WITH_CUDA
+    if (j->gpu) ddad_member_gpu_to_host(j->gpu);
+#endif
     if (ddad_ckpt_save(path, "member", run->members_key, ddad_ae_paramset(j->ae), &j->st, &err) != 0)
         ddad_fatal_error(&err);
     run->phase_time[DDAD_PHASE_IO] += ddad_now() - t0;
 }
 
-static void train_epoch(ddad_run *run, member_job *j, int64_t *order, float *x, double *stats)
+static ddad_adam_cfg member_adam(const ddad_config *c)
 {
-    const ddad_config *c = &run->cfg;
-    size_t hw = (size_t)c->img_size * (size_t)c->img_size;
-    int64_t e = j->st.epoch, steps = j->n / c->bs;
     ddad_adam_cfg opt = ddad_adam_defaults((float)c->lr, (float)c->weight_decay);
     opt.beta1 = (float)c->beta1;
     opt.beta2 = (float)c->beta2;
-    ddad_error_context("%s member %d, epoch %lld", ddad_module_label(j->module), j->index, (long long)e + 1);
+    return opt;
+}
+
+/* One epoch on the CPU; returns the mean step loss. */
+static double cpu_epoch(const ddad_config *c, member_job *j, int64_t e, int64_t *order, float *x)
+{
+    size_t hw = (size_t)c->img_size * (size_t)c->img_size;
+    int64_t steps = j->n / c->bs;
+    ddad_adam_cfg opt = member_adam(c);
     ddad_epoch_order(c->seed, j->module, j->index, e, j->n, order);
-    double t0 = ddad_now(), sum = 0.0;
+    double sum = 0.0;
     for (int64_t b = 0; b < steps; b++) {
         ddad_gather_batch(j->images, hw, order + b * c->bs, c->bs, x);
         float loss = ddad_ae_train_step(j->ae, x, c->bs, &opt, NULL);
@@ -58,9 +72,28 @@ static void train_epoch(ddad_run *run, member_job *j, int64_t *order, float *x, 
                        isnan(loss) ? "NaN" : "infinite", (long long)b + 1);
         sum += loss;
     }
+    return steps > 0 ? sum / (double)steps : 0.0;
+}
+
+static void train_epoch(ddad_run *run, member_job *j, int64_t *order, float *x, double *stats)
+{
+    const ddad_config *c = &run->cfg;
+    int64_t e = j->st.epoch, steps = j->n / c->bs;
+    ddad_error_context("%s member %d, epoch %lld", ddad_module_label(j->module), j->index, (long long)e + 1);
+    double t0 = ddad_now(), mean;
+#ifdef DDAD_WITH_CUDA
+    if (j->gpu) {
+        double seconds;
+        mean = ddad_member_gpu_epoch(j->gpu, &seconds);
+        if (!isfinite(mean))
+            ddad_fatal(DDAD_EXIT_RUNTIME, "the training loss is %s in this epoch (GPU): lower Solver.lr, or check the data",
+                       isnan(mean) ? "NaN" : "infinite");
+    } else
+#endif
+        mean = cpu_epoch(c, j, e, order, x);
     double dt = ddad_now() - t0;
     run->phase_time[DDAD_PHASE_TRAIN] += dt;
-    j->st.loss[e] = steps > 0 ? sum / (double)steps : 0.0;
+    j->st.loss[e] = mean;
     j->st.epoch = e + 1;
     j->st.batch = 0;
     j->st.loss_partial = 0.0;
@@ -133,10 +166,27 @@ void ddad_stage_members(ddad_run *run)
             ddad_ae_init(j->ae, c->seed, j->module, j->index);
         }
     }
+#ifdef DDAD_WITH_CUDA
+    if (run->gpu >= 0)
+        for (int i = 0; i < d->n_local; i++) {
+            member_job *j = &jobs[i];
+            if (j->st.epoch >= E) continue;
+            ddad_member_gpu_spec spec = {.host = j->ae, .images = j->images, .n = j->n, .batch = c->bs,
+                                         .seed = c->seed, .module = j->module, .index = j->index,
+                                         .first_epoch = (int)j->st.epoch, .epochs = E, .opt = member_adam(c),
+                                         .tf32 = !strcmp(c->precision, "tf32")};
+            double t1 = ddad_now();
+            j->gpu = ddad_member_gpu_create(&spec);
+            run->phase_time[DDAD_PHASE_IO] += ddad_now() - t1;
+        }
+#endif
     resumed = (int)ddad_dist_agree_max(d, resumed);
     if (resumed) log_info("members: resuming from the checkpoints in %s", run->ckpt_dir);
-    log_info("members: %d x %s (K = %d) on %d rank(s), %d thread(s) per rank, %d epochs, batch %d", M, c->network,
-             d->K, d->size, d->threads, E, c->bs);
+    char where[64];
+    if (run->gpu >= 0) snprintf(where, sizeof where, "on the GPU");
+    else snprintf(where, sizeof where, "%d thread(s) per rank", d->threads);
+    log_info("members: %d x %s (K = %d) on %d rank(s), %s, %d epochs, batch %d", M, c->network, d->K, d->size, where,
+             E, c->bs);
 
     int64_t *order = ddad_malloc(sizeof(int64_t) * (size_t)(set_n[0] > set_n[1] ? set_n[0] : set_n[1]) + 8, "epoch order");
     float *x = ddad_malloc_aligned(sizeof(float) * (size_t)c->bs * hw, "batch");
@@ -178,6 +228,9 @@ void ddad_stage_members(ddad_run *run)
         }
     }
     for (int i = 0; i < d->n_local; i++) {
+#ifdef DDAD_WITH_CUDA
+        ddad_member_gpu_free(jobs[i].gpu);
+#endif
         ddad_ae_free(jobs[i].ae);
         ddad_train_state_free(&jobs[i].st);
     }

@@ -127,11 +127,6 @@ static int setup_config(ddad_run *run, const run_args *a, int rank)
                                      "%s: Exp.device is cuda but this ddad was built without CUDA: rebuild where nvcc "
                                      "is found (-DDDAD_CUDA=ON) or set Exp.device cpu",
                                      a->config);
-#else
-        if (!msg->rc && !strcmp(c->device, "cuda"))
-            msg->rc = ddad_error_set(&msg->err, DDAD_EXIT_USAGE,
-                                     "%s: the CUDA path of ddad run is not available yet: set Exp.device cpu or auto",
-                                     a->config);
 #endif
         if (!msg->rc && !ddad_file_exists(c->file))
             msg->rc = ddad_error_set(&msg->err, DDAD_EXIT_USAGE,
@@ -214,6 +209,10 @@ int cmd_run(int argc, char **argv)
         return finish(err.code);
     }
     ddad_nn_set_threads(run->dist.threads);
+    if (ddad_run_pick_device(run, &err) != 0) {
+        if (rank == 0) fprintf(stderr, "ddad run: error: %s: %s\n", a.config, err.msg);
+        return finish(err.code);
+    }
     snprintf(run->out_dir, sizeof run->out_dir, "%s", run->cfg.out_dir);
     snprintf(run->ckpt_dir, sizeof run->ckpt_dir, "%s/checkpoints", run->out_dir);
     make_keys(run);

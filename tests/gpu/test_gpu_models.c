@@ -5,14 +5,18 @@
  *  - the refiner: loss, gradients (per tensor), probabilities, eval-mode inference;
  *  - the graph-replayed trainer gives the same parameters as eager launches;
  *  - the refiner trainer's first step (FPI, 6 frozen members, maps, refiner step, Adam)
- *    against the same sequence on the CPU, and its graph replay against eager launches. */
+ *    against the same sequence on the CPU, and its graph replay against eager launches;
+ *  - `ddad run`'s member on the GPU (cuda/member_gpu.h): a one-step epoch against the CPU
+ *    member's epoch (the same batch order), parameters per tensor and the epoch loss. */
 #include "gpu_test.h"
 
 #include "cuda/ae_gpu.h"
 #include "cuda/ae_train_gpu.h"
 #include "cuda/gpu_ctx.h"
+#include "cuda/member_gpu.h"
 #include "cuda/refine_gpu.h"
 #include "cuda/refine_train_gpu.h"
+#include "data/batch.h"
 #include "model/ae.h"
 #include "model/refine.h"
 
@@ -306,6 +310,52 @@ static void test_refine_trainer(ddad_gpu_ctx *ctx)
     free(img), free(x), free(outs), free(in), free(t);
 }
 
+static void test_member(void)
+{
+    const int N = 8, S = 64, E = 2;
+    const size_t hw = (size_t)S * S;
+    ddad_ae_shape shape = {.img_size = S, .mp = 1.0, .ls = 16, .unc = 1};
+    printf(" ddad run's GPU member: one-step epochs against the CPU member\n");
+    uint8_t *img = (uint8_t *)malloc((size_t)N * hw);
+    for (size_t i = 0; i < (size_t)N * hw; i++) img[i] = (uint8_t)ddad_rng_randint(&g_rng, 0, 256);
+    ddad_adam_cfg opt = ddad_adam_defaults(5e-4f, 1e-4f);
+    ddad_ae *cpu = ddad_ae_create(&shape, N, 1), *host = ddad_ae_create(&shape, N, 1);
+    ddad_ae_init(cpu, 9, DDAD_MOD_NDM, 2);
+    ddad_ae_init(host, 9, DDAD_MOD_NDM, 2);
+    /* the CPU path of the member stage, first epoch: one step of batch N */
+    int64_t order[8];
+    float *x = (float *)malloc(sizeof(float) * (size_t)N * hw);
+    ddad_epoch_order(9, DDAD_MOD_NDM, 2, 0, N, order);
+    ddad_gather_batch(img, hw, order, N, x);
+    float cpu_loss = ddad_ae_train_step(cpu, x, N, &opt, NULL);
+    ddad_member_gpu_spec spec = {.host = host, .images = img, .n = N, .batch = N, .seed = 9, .module = DDAD_MOD_NDM,
+                                 .index = 2, .first_epoch = 0, .epochs = E, .opt = opt, .tf32 = 0};
+    ddad_member_gpu *g = ddad_member_gpu_create(&spec);
+    double seconds;
+    double gpu_loss = ddad_member_gpu_epoch(g, &seconds);
+    ddad_member_gpu_to_host(g);
+    const ddad_paramset *want = ddad_ae_paramset(cpu), *got = ddad_ae_paramset(host);
+    double worst = 0.0;
+    const char *worst_name = "";
+    for (int i = 0; i < want->n_param_desc; i++) {
+        const ddad_tensor_desc *t = &want->param_desc[i];
+        double e = rel_err(got->params + t->offset, want->params + t->offset, t->count);
+        if (!(e <= worst)) worst = e, worst_name = t->name;
+    }
+    g_checks++;
+    if (!(worst <= TOL_E2E)) g_failures++;
+    printf("  %-44s worst tensor %s rel err %.3e (tol %.0e) %s\n", "member parameters after epoch 1", worst_name, worst,
+           TOL_E2E, worst <= TOL_E2E ? "ok" : "FAIL");
+    check_scalar("member epoch-1 loss", gpu_loss, cpu_loss, 1e-5);
+    check_scalar("member Adam step count", (double)got->step, (double)want->step, 0.0);
+    gpu_loss = ddad_member_gpu_epoch(g, &seconds);   /* the second (last) epoch of the schedule */
+    check_scalar("member epoch-2 loss is finite", isfinite(gpu_loss) ? 1.0 : 0.0, 1.0, 0.0);
+    ddad_member_gpu_free(g);
+    ddad_ae_free(cpu);
+    ddad_ae_free(host);
+    free(img), free(x);
+}
+
 int main(void)
 {
     if (gpu_test_skip("test_gpu_models")) return DDAD_TEST_SKIP;
@@ -316,5 +366,6 @@ int main(void)
     test_trainer(ctx);
     test_refine_trainer(ctx);
     ddad_gpu_ctx_free(ctx);
+    test_member();
     return gpu_test_finish("test_gpu_models");
 }

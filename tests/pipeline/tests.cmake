@@ -31,6 +31,7 @@ ddad_pipeline_test(fail_corrupt mpi REQUIRES pipe_data)
 ddad_pipeline_test(fail_ranks mpi REQUIRES pipe_data)
 ddad_pipeline_test(threads_env mpi REQUIRES pipe_data)
 ddad_pipeline_test(missing_stage mpi REQUIRES pipe_data)
+ddad_pipeline_test(device mpi REQUIRES pipe_data)
 ddad_pipeline_test(memae mpi REQUIRES pipe_data)
 # The method's central claim: A_inter separates better than A_rec (by 0.05 AUROC) on a
 # small synthetic set at 15 epochs (docs/DATA.md: why the synthetic data shows it).
