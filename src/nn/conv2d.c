@@ -69,12 +69,7 @@ static void backward_chunk(const ddad_conv_shape *s, int n, int n0, const float 
     const size_t in_sz = (size_t)s->c * s->h * s->w, out_sz = (size_t)s->k * ohw;
     const int nb = n - n0 < s->chunk ? n - n0 : s->chunk;
     float *col = ws, *tmp = ws + (size_t)crs * nb * ohw;
-    const float *dyc = dy + (size_t)n0 * out_sz;
-    const float *dyt = dyc;
-    if (nb != 1) {
-        ddad_nchw_to_cnp(nb, s->k, ohw, dyc, tmp);
-        dyt = tmp;
-    }
+    const float *dyt = ddad_as_cnp(nb, s->k, ohw, dy + (size_t)n0 * out_sz, tmp);
     const int np = nb * ohw;
     if (db_c) {
 #pragma omp parallel for schedule(static)
@@ -207,11 +202,7 @@ void ddad_conv2d_backward_acc(const ddad_conv_shape *s, int n, const float *x, c
             for (size_t j = 0; j < nw; j++) dw_sum[j] = first ? (double)dw_tmp[j] : dw_sum[j] + (double)dw_tmp[j];
         }
         if (dx) {
-            const float *dyt = dyc;
-            if (nb != 1) {
-                ddad_nchw_to_cnp(nb, s->k, ohw, dyc, tmp);
-                dyt = tmp;
-            }
+            const float *dyt = ddad_as_cnp(nb, s->k, ohw, dyc, tmp);
             ddad_sgemm(1, 0, crs, np, s->k, 1.0f, w, crs, dyt, np, 0.0f, col, np);
             ddad_col2im(s, nb, col, dx + (size_t)n0 * in_sz, NULL);
         }

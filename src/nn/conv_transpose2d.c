@@ -23,12 +23,7 @@ static void forward_chunk(const ddad_conv_shape *s, int n, int n0, const float *
     const size_t in_sz = (size_t)s->k * ihw, out_sz = (size_t)s->c * s->h * s->w;
     const int nb = n - n0 < s->chunk ? n - n0 : s->chunk;
     float *col = ws, *tmp = ws + (size_t)crs * nb * ihw;
-    const float *xc = x + (size_t)n0 * in_sz;
-    const float *xt = xc;
-    if (nb != 1) {
-        ddad_nchw_to_cnp(nb, s->k, ihw, xc, tmp);
-        xt = tmp;
-    }
+    const float *xt = ddad_as_cnp(nb, s->k, ihw, x + (size_t)n0 * in_sz, tmp);
     const int np = nb * ihw;
     ddad_sgemm(1, 0, crs, np, s->k, 1.0f, w, crs, xt, np, 0.0f, col, np);
     ddad_col2im(s, nb, col, y + (size_t)n0 * out_sz, epi);
@@ -45,12 +40,7 @@ static void backward_chunk(const ddad_conv_shape *s, int n, int n0, const float 
     float *col = ws, *tmp = ws + (size_t)crs * nb * ihw;
     const int np = nb * ihw;
     ddad_im2col(s, nb, dy + (size_t)n0 * out_sz, col);
-    const float *xc = x + (size_t)n0 * in_sz;
-    const float *xt = xc;
-    if (nb != 1) {
-        ddad_nchw_to_cnp(nb, s->k, ihw, xc, tmp);
-        xt = tmp;
-    }
+    const float *xt = ddad_as_cnp(nb, s->k, ihw, x + (size_t)n0 * in_sz, tmp);
     ddad_sgemm(0, 1, s->k, crs, np, 1.0f, xt, np, col, np, 0.0f, dw_c, crs);
     if (dx) {
         float *dxc = dx + (size_t)n0 * in_sz;

@@ -153,6 +153,25 @@ static void im2col_s2k4p1(const ddad_conv_shape *s, int nb, const float *x, floa
     }
 }
 
+/* Output row of an s2k4p1 col2im: even columns from ev, odd ones from od, through the
+ * epilogue of channel c when there is one. */
+static inline void write_interleaved(float *row, const float *ev, const float *od, int ow, const ddad_conv_epilogue *epi,
+                                     int c)
+{
+    if (epi) {
+        const float sc = epi->scale[c], sh = epi->shift[c];
+        for (int q = 0; q < ow; q++) {
+            row[2 * q] = epilogue_value(ev[q], sc, sh, epi->relu);
+            row[2 * q + 1] = epilogue_value(od[q], sc, sh, epi->relu);
+        }
+    } else {
+        for (int q = 0; q < ow; q++) {
+            row[2 * q] = ev[q];
+            row[2 * q + 1] = od[q];
+        }
+    }
+}
+
 /* The adjoint of im2col_s2k4p1, gathering: even output columns 2q sum the taps j = 1
  * (ox = q) then j = 3 (ox = q - 1); odd ones 2q + 1 sum j = 0 (ox = q + 1) then j = 2
  * (ox = q); kernel rows in ascending order. The same additions in the same order as
@@ -179,19 +198,7 @@ static void col2im_s2k4p1(const ddad_conv_shape *s, int nb, const float *col, fl
                 for (int q = 0; q < ow - 1; q++) od[q] = (od[q] + b0[q + 1]) + b2[q];
                 od[ow - 1] += b2[ow - 1];
             }
-            float *row = dst + (size_t)iy * s->w;
-            if (epi) {
-                const float sc = epi->scale[c], sh = epi->shift[c];
-                for (int q = 0; q < ow; q++) {
-                    row[2 * q] = epilogue_value(ev[q], sc, sh, epi->relu);
-                    row[2 * q + 1] = epilogue_value(od[q], sc, sh, epi->relu);
-                }
-            } else {
-                for (int q = 0; q < ow; q++) {
-                    row[2 * q] = ev[q];
-                    row[2 * q + 1] = od[q];
-                }
-            }
+            write_interleaved(dst + (size_t)iy * s->w, ev, od, ow, epi, c);
         }
     }
 }
@@ -249,23 +256,10 @@ static void col2im_s2k4p1_planes(const ddad_conv_shape *s, int nb, const float *
                     }
             }
         float *dst = x + (size_t)pl * s->h * s->w;
-        const float sc = epi ? epi->scale[c] : 1.0f, sh = epi ? epi->shift[c] : 0.0f;
         for (int py = 0; py < 2; py++)
-            for (int a = 0; a < oh; a++) {
-                const float *ev = ph[py * 2] + (size_t)a * ow, *od = ph[py * 2 + 1] + (size_t)a * ow;
-                float *row = dst + (size_t)(2 * a + py) * s->w;
-                if (epi) {
-                    for (int q = 0; q < ow; q++) {
-                        row[2 * q] = epilogue_value(ev[q], sc, sh, epi->relu);
-                        row[2 * q + 1] = epilogue_value(od[q], sc, sh, epi->relu);
-                    }
-                } else {
-                    for (int q = 0; q < ow; q++) {
-                        row[2 * q] = ev[q];
-                        row[2 * q + 1] = od[q];
-                    }
-                }
-            }
+            for (int a = 0; a < oh; a++)
+                write_interleaved(dst + (size_t)(2 * a + py) * s->w, ph[py * 2] + (size_t)a * ow,
+                                  ph[py * 2 + 1] + (size_t)a * ow, ow, epi, c);
     }
 }
 
@@ -443,6 +437,13 @@ static void copy_planes(int nb, int ch, int p, const float *src, float *dst, int
 }
 
 void ddad_nchw_to_cnp(int nb, int ch, int p, const float *src, float *dst) { copy_planes(nb, ch, p, src, dst, 1, NULL); }
+
+const float *ddad_as_cnp(int nb, int ch, int p, const float *src, float *tmp)
+{
+    if (nb == 1) return src;
+    ddad_nchw_to_cnp(nb, ch, p, src, tmp);
+    return tmp;
+}
 
 void ddad_cnp_to_nchw(int nb, int ch, int p, const float *src, float *dst, const ddad_conv_epilogue *epi)
 {

@@ -73,5 +73,7 @@ void ddad_conv_apply_epilogue(int nb, int ch, int p, float *y, const ddad_conv_e
 /* [nb][ch][p] <-> [ch][nb*p]; cnp_to_nchw applies the epilogue when epi is non-NULL */
 void ddad_nchw_to_cnp(int nb, int ch, int p, const float *src, float *dst);
 void ddad_cnp_to_nchw(int nb, int ch, int p, const float *src, float *dst, const ddad_conv_epilogue *epi);
+/* src as [ch][nb*p]: src itself for one sample (already that layout), else its copy in tmp */
+const float *ddad_as_cnp(int nb, int ch, int p, const float *src, float *tmp);
 
 #endif
