@@ -28,7 +28,7 @@ int ddad_run_pick_device(ddad_run *run, ddad_error *err)
                                   "Exp.device is cuda but %s rank sees no GPU (%s): run on a GPU node, check "
                                   "CUDA_VISIBLE_DEVICES, or set Exp.device auto or cpu",
                                   none ? "this" : "another", why);
-        log_info("run: Exp.device auto and %s on %s rank: members train on the CPU", why, none ? "this" : "another");
+        log_info("run: Exp.device auto, %s (%s rank): members train on the CPU", why, none ? "this" : "another");
         return 0;
     }
     run->gpu = pl.device;
