@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "cuda/gpu_ctx.h"
+#include "data/fpi.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,15 +25,8 @@ void ddad_gather_batch_gpu(ddad_gpu_ctx *ctx, const uint8_t *d_images, size_t hw
 /* *d_cursor = (*d_cursor + 1) % wrap. */
 void ddad_cursor_advance_gpu(ddad_gpu_ctx *ctx, int64_t *d_cursor, int64_t wrap);
 
-/* One sample's foreign patch, drawn on the host by the same stream as data/fpi.h:
- * rows [y0, y1) x columns [x0, x1) of image `self` become (1 - alpha)*self + alpha*src;
- * y0 == y1 (or x0 == x1) means no patch. */
-typedef struct {
-    int64_t self, src;
-    int32_t y0, y1, x0, x1;
-    float alpha;
-    int32_t reserved;
-} ddad_fpi_patch;
+/* ddad_fpi_patch (data/fpi.h): one sample's foreign patch, drawn on the host by
+ * ddad_fpi_draw. */
 
 /* x [count][h*w] normalised (patched) images, target [count][h*w]: 1 inside a patch with
  * alpha > 0, else 0. */

@@ -101,6 +101,25 @@ static void test_fpi(void)
     ddad_fpi_sample(3, 17, img, N, H, W, 2, x, t);
     ddad_fpi_sample(3, 17, img, N, H, W, 2, x2, t2);
     CHECK(memcmp(x, x2, sizeof(float) * H * W) == 0 && memcmp(t, t2, H * W) == 0, "not deterministic");
+    /* The drawn patch (what the GPU path uploads) describes the sample exactly: its box is
+     * the target, its source another image, its pixels (1 - alpha) self + alpha src. */
+    for (int s = 0; s < 200; s++) {
+        const int self = s % N;
+        ddad_fpi_patch pa;
+        int made = ddad_fpi_draw(3, (uint64_t)s, N, H, W, self, &pa);
+        CHECK(made == ddad_fpi_sample(3, (uint64_t)s, img, N, H, W, self, x, t), "draw and sample disagree");
+        CHECK(pa.self == self && (made ? pa.src != self : pa.y0 == pa.y1), "patch %d: self/src/box", s);
+        int ones = 0;
+        for (int i = 0; i < H * W; i++) ones += t[i];
+        int box = (pa.y1 - pa.y0) * (pa.x1 - pa.x0);
+        CHECK(ones == (pa.alpha > 0.0f ? box : 0), "patch %d: %d target pixels, box %d", s, ones, box);
+        if (made && box > 0) {
+            const size_t q = (size_t)pa.y0 * W + (size_t)pa.x0;
+            float want = (1.0f - pa.alpha) * ddad_pixel_to_float(img[(size_t)self * H * W + q]) +
+                         pa.alpha * ddad_pixel_to_float(img[(size_t)pa.src * H * W + q]);
+            CHECK(x[q] == want, "patch %d: pixel %g, expected %g", s, x[q], want);
+        }
+    }
     free(img);
     free(x);
     free(t);
