@@ -82,7 +82,7 @@ if timeout 60 "$bin/ddad" synth --preset ci --out "$out/e2e.h5" >"$out/e2e_data.
     timeout 240 mpirun -np 2 --oversubscribe -x LD_LIBRARY_PATH "$bin/ddad" run --config configs/ci.yaml \
       --set "Data.file=$out/e2e.h5" --set "Exp.out_dir=$out/e2e_$dev" --set "Exp.device=$dev" \
       >"$out/e2e_$dev.log" 2>&1 || { e2e_ok=0; note "  ddad run with Exp.device $dev exited with $?"; }
-    grep -E "GPU|members train|run: done" "$out/e2e_$dev.log" | tee -a "$log"
+    grep -E "GPU|train on|run: done" "$out/e2e_$dev.log" | tee -a "$log"
     [ -f "$out/e2e_$dev/metrics.json" ] && note "  $dev metrics: $(tr -d '\n' <"$out/e2e_$dev/metrics.json" | cut -c1-300)"
   done
 else

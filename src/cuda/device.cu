@@ -48,8 +48,17 @@ extern "C" int ddad_gpu_device_for(int local_rank, int n_devices)
     return n_devices > 0 ? local_rank % n_devices : -1;
 }
 
+static ddad_gpu_placement g_last_placement;
+static int g_have_placement = 0;
+
+extern "C" const ddad_gpu_placement *ddad_gpu_last_placement(void)
+{
+    return g_have_placement ? &g_last_placement : NULL;
+}
+
 extern "C" int ddad_gpu_place(MPI_Comm world, ddad_gpu_placement *pl)
 {
+    g_have_placement = 0;
     memset(pl, 0, sizeof *pl);
     pl->device = -1;
     int rank;
@@ -82,6 +91,8 @@ extern "C" int ddad_gpu_place(MPI_Comm world, ddad_gpu_placement *pl)
     log_all("GPU %d of %d (%s, sm_%d%d, %.0f GiB), local rank %d, %d rank(s) on this device", pl->device,
             pl->n_devices, p.name, p.major, p.minor, (double)p.totalGlobalMem / (1024.0 * 1024.0 * 1024.0),
             pl->local_rank, pl->sharing);
+    g_last_placement = *pl;
+    g_have_placement = 1;
     return 0;
 }
 

@@ -36,6 +36,10 @@ typedef struct {
  * device, -1 when no GPU is visible (placement->device = -1, nothing else happens). */
 int ddad_gpu_place(MPI_Comm world, ddad_gpu_placement *placement);
 
+/* The placement the last ddad_gpu_place of this process computed; NULL before the first
+ * or when it found no GPU. */
+const ddad_gpu_placement *ddad_gpu_last_placement(void);
+
 /* The device ordinal for local rank r with n visible devices: r mod n. */
 int ddad_gpu_device_for(int local_rank, int n_devices);
 

@@ -1,5 +1,5 @@
-/* Where the members train: Exp.device against the GPUs the ranks can see. Only the member
- * stage runs on the GPU so far; the score, refine and eval stages run on the CPU (docs/GPU.md). */
+/* Where the job runs: Exp.device against the GPUs the ranks can see. With a GPU the member
+ * and refine stages train on it; the score and eval stages run on the CPU (docs/GPU.md). */
 #include <stdio.h>
 #include <string.h>
 
@@ -28,13 +28,13 @@ int ddad_run_pick_device(ddad_run *run, ddad_error *err)
                                   "Exp.device is cuda but %s rank sees no GPU (%s): run on a GPU node, check "
                                   "CUDA_VISIBLE_DEVICES, or set Exp.device auto or cpu",
                                   none ? "this" : "another", why);
-        log_info("run: Exp.device auto, %s (%s rank): members train on the CPU", why, none ? "this" : "another");
+        log_info("run: Exp.device auto, %s (%s rank): the job runs on the CPU", why, none ? "this" : "another");
         return 0;
     }
     run->gpu = pl.device;
-    snprintf(run->devices, sizeof run->devices, "cuda: %d rank(s), members on %s (%s); score, refine, eval on cpu",
+    snprintf(run->devices, sizeof run->devices, "cuda: %d rank(s), members and refiner on %s (%s); score, eval on cpu",
              d->size, pl.name, c->precision);
-    log_info("run: members train on the GPU (Exp.device %s, precision %s); score, refine and eval on the CPU",
+    log_info("run: members and the refiner train on the GPU (Exp.device %s, precision %s); score and eval on the CPU",
              c->device, c->precision);
     return 0;
 #else

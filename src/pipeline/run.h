@@ -33,13 +33,13 @@ typedef struct {
     char members_key[DDAD_KEY_MAX];
     char refine_key[2 * DDAD_KEY_MAX];
     double phase_time[DDAD_N_PHASES];  /* this rank, this stage */
-    int gpu;                           /* CUDA device this rank trains its members on; -1: CPU */
+    int gpu;                           /* CUDA device this rank trains on; -1: the CPU */
     char devices[512];                 /* what ran where, for the log and results.h5 */
 } ddad_run;
 
-/* Chooses where members train from Exp.device (collective): cpu; cuda (every rank needs a
- * GPU, else a usage error in err); auto (the GPU when every rank sees one, else the CPU).
- * Logs the choice, and with a GPU one line per rank naming its device. */
+/* Chooses where the members and the refiner train from Exp.device (collective): cpu; cuda
+ * (every rank needs a GPU, else a usage error in err); auto (the GPU when every rank sees
+ * one, else the CPU). Logs the choice, and with a GPU one line per rank naming its device. */
 int ddad_run_pick_device(ddad_run *run, ddad_error *err);
 
 /* Puts prefix in front of e->msg (truncating the end when it does not fit). */

@@ -20,6 +20,9 @@
 #include "pipeline/maps.h"
 #include "pipeline/members_io.h"
 #include "pipeline/run.h"
+#ifdef DDAD_WITH_CUDA
+#include "cuda/refine_job_gpu.h"
+#endif
 
 int ddad_refine_in_channels(const ddad_config *c) { return strcmp(c->r_input, "intra") == 0 ? 1 : 2; }
 
@@ -54,6 +57,106 @@ static void save_refiner(ddad_run *run, ddad_refine *r, const ddad_train_state *
     if (ddad_ckpt_save(path, "refiner", run->refine_key, ddad_refine_paramset(r), st, &err) != 0) ddad_fatal_error(&err);
     run->phase_time[DDAD_PHASE_IO] += ddad_now() - t0;
 }
+
+/* The end of an epoch (both paths): its mean loss, the progress line, the checkpoint
+ * when due, and a preemption agreed at the epoch boundary. The host refiner must hold the
+ * current state. */
+static void finish_epoch(ddad_run *run, ddad_refine *r, ddad_train_state *st, int64_t steps, double te, double start,
+                         int epochs_run)
+{
+    const ddad_config *c = &run->cfg;
+    const int E = c->r_num_epoch;
+    const int64_t e = st->epoch;
+    st->loss[e] = st->loss_partial / (double)steps;
+    st->epoch = e + 1;
+    st->batch = 0;
+    st->loss_partial = 0.0;
+    double dt = ddad_now() - te;
+    char eta[32];
+    long t = (long)((ddad_now() - start) / epochs_run * (E - st->epoch) + 0.5);
+    snprintf(eta, sizeof eta, "%ld:%02ld", t / 60, t % 60);
+    log_info("refine: epoch %4lld/%d  loss %.6f  %7.1f img/s  ETA %s", (long long)st->epoch, E, st->loss[e],
+             dt > 0 ? (double)(steps * c->r_bs) / dt : 0.0, eta);
+    int periodic = c->every_epochs > 0 && st->epoch % c->every_epochs == 0;
+    if (periodic || st->epoch == E) save_refiner(run, r, st);
+    if (ddad_preempt_agreed(run)) {
+        if (!(periodic || st->epoch == E)) save_refiner(run, r, st);
+        ddad_preempt_exit(run, "refiner training");
+    }
+}
+
+#ifdef DDAD_WITH_CUDA
+/* The remaining steps on the GPU. This rank's FPI patches for all of them are drawn here
+ * exactly as the CPU loop draws them (ddad_fpi_draw), then the steps replay on the device
+ * an epoch at a time; losses are summed across ranks at each epoch's end. Preemption is
+ * honoured at epoch ends. Returns 1 when stopped by refine_steps. */
+static int refine_on_gpu(ddad_run *run, ddad_refine *r, ddad_ae **nets, const uint8_t *images, int64_t nn, int lb,
+                         int off, int64_t steps, ddad_train_state *st, const ddad_adam_cfg *opt)
+{
+    const ddad_config *c = &run->cfg;
+    ddad_dist *d = &run->dist;
+    const int H = c->img_size, B = c->r_bs, E = c->r_num_epoch;
+    const int64_t first = st->epoch * steps + st->batch, remaining = (int64_t)E * steps - first;
+    const int64_t limit = run->refine_steps > 0 && run->refine_steps < remaining ? run->refine_steps : remaining;
+    if (limit <= 0) return 0;
+    double t0 = ddad_now();
+    ddad_fpi_patch *patches = ddad_malloc(sizeof(ddad_fpi_patch) * (size_t)limit * (size_t)lb, "FPI patches");
+    int64_t *order = ddad_malloc(sizeof(int64_t) * (size_t)nn, "epoch order");
+    for (int64_t g = 0, order_epoch = -1; g < limit; g++) {
+        const int64_t e = (first + g) / steps, b = (first + g) % steps;
+        if (e != order_epoch) ddad_epoch_order(c->seed, DDAD_MOD_REFINE, 0, e, nn, order), order_epoch = e;
+        for (int j = 0; j < lb; j++) {
+            int64_t p = b * B + off + j;
+            ddad_fpi_draw(c->seed, (uint64_t)(e * nn + p), nn, H, H, order[p], &patches[g * lb + j]);
+        }
+    }
+    ddad_refine_job_spec spec = {.host = r, .members = nets, .K = d->K, .dual = ddad_refine_in_channels(c) == 2,
+                                 .images = images, .n = nn, .h = H, .w = H, .patches = patches, .n_steps = limit,
+                                 .local_batch = lb, .global_batch = B, .opt = *opt, .world = d->world,
+                                 .tf32 = !strcmp(c->precision, "tf32")};
+    ddad_refine_job_gpu *job = ddad_refine_job_gpu_create(&spec);
+    free(patches);
+    free(order);
+    run->phase_time[DDAD_PHASE_IO] += ddad_now() - t0;
+    log_info("refine: on the GPU, %lld steps", (long long)limit);
+
+    int64_t done = 0;
+    int stopped = 0, epochs_run = 0;
+    double start = ddad_now();
+    while (st->epoch < E) {
+        ddad_error_context("refiner, epoch %lld (GPU)", (long long)st->epoch + 1);
+        int64_t n = steps - st->batch;
+        if (n > limit - done) n = limit - done;
+        double te = ddad_now();
+        double loss = ddad_refine_job_gpu_run(job, n);
+        ddad_allreduce_sum_double(d, &loss, 1);
+        if (!isfinite(loss))
+            ddad_fatal(DDAD_EXIT_RUNTIME, "the refiner loss is %s in this epoch (GPU): lower RefineSolver.lr or set "
+                       "RefineSolver.grad_clip", isnan(loss) ? "NaN" : "infinite");
+        st->loss_partial += loss;
+        st->batch += n;
+        done += n;
+        run->phase_time[DDAD_PHASE_REFINE] += ddad_now() - te;
+        ddad_refine_job_gpu_to_host(job);
+        if (st->batch < steps) {   /* refine_steps reached inside the epoch */
+            save_refiner(run, r, st);
+            log_info("refine: stopped after %lld steps (--refine-steps)", (long long)done);
+            stopped = 1;
+            break;
+        }
+        finish_epoch(run, r, st, steps, te, start, ++epochs_run);
+        if (done >= limit && st->epoch < E) {   /* refine_steps reached at an epoch's end */
+            save_refiner(run, r, st);
+            log_info("refine: stopped after %lld steps (--refine-steps)", (long long)done);
+            stopped = 1;
+            break;
+        }
+    }
+    ddad_error_context("%s", "");
+    ddad_refine_job_gpu_free(job);
+    return stopped;
+}
+#endif
 
 int ddad_stage_refine(ddad_run *run)
 {
@@ -120,8 +223,11 @@ int ddad_stage_refine(ddad_run *run)
     int64_t done_steps = 0;
     double start = ddad_now();
     int epochs_run = 0;
+#ifdef DDAD_WITH_CUDA
+    if (run->gpu >= 0) stopped = refine_on_gpu(run, r, nets, images, nn, lb, off, steps, &st, &opt);
+#endif
 
-    while (st.epoch < E) {
+    while (!stopped && st.epoch < E) {
         int64_t e = st.epoch;
         ddad_error_context("refiner, epoch %lld", (long long)e + 1);
         ddad_epoch_order(c->seed, DDAD_MOD_REFINE, 0, e, nn, order);
@@ -164,25 +270,7 @@ int ddad_stage_refine(ddad_run *run)
             }
         }
         if (stopped) break;
-        st.loss[e] = st.loss_partial / (double)steps;
-        st.epoch = e + 1;
-        st.batch = 0;
-        st.loss_partial = 0.0;
-        epochs_run++;
-        {
-            double dt = ddad_now() - te;
-            char eta[32];
-            long t = (long)((ddad_now() - start) / epochs_run * (E - st.epoch) + 0.5);
-            snprintf(eta, sizeof eta, "%ld:%02ld", t / 60, t % 60);
-            log_info("refine: epoch %4lld/%d  loss %.6f  %7.1f img/s  ETA %s", (long long)st.epoch, E, st.loss[e],
-                     dt > 0 ? (double)(steps * B) / dt : 0.0, eta);
-        }
-        int periodic = c->every_epochs > 0 && st.epoch % c->every_epochs == 0;
-        if (periodic || st.epoch == E) save_refiner(run, r, &st);
-        if (ddad_preempt_agreed(run)) {
-            if (!(periodic || st.epoch == E)) save_refiner(run, r, &st);
-            ddad_preempt_exit(run, "refiner training");
-        }
+        finish_epoch(run, r, &st, steps, te, start, ++epochs_run);
     }
     ddad_error_context("%s", "");
     for (int m = 0; m < M; m++) ddad_ae_free(nets[m]);

@@ -137,15 +137,15 @@ case "$case_name" in
       fail "DDAD_THREADS=1 run failed: $log"
     grep -q "1 thread(s) per rank" <<<"$log" || fail "the log does not say 1 thread per rank: $log" ;;
   device)
-    # Exp.device auto runs wherever it is; where no GPU is visible the members train on the
-    # CPU and Exp.device cuda is refused with a clear message. On a GPU node both train the
+    # Exp.device auto runs wherever it is; where no GPU is visible the job runs on the CPU
+    # and Exp.device cuda is refused with a clear message. On a GPU node both train the
     # members on the GPU.
     rm -rf "$WORK/dev_auto" "$WORK/dev_cuda"
     log="$(timeout -k 10 240 mpirun --oversubscribe --bind-to none -np 2 "$DDAD" run --config "$CONFIG" \
       --set "Data.file=$DATA" --set "Exp.out_dir=$WORK/dev_auto" --set Exp.device=auto --stage members 2>&1)" ||
       fail "Exp.device auto failed: $log"
     if nvidia-smi -L 2>/dev/null | grep -q '^GPU '; then
-      grep -q "members train on the GPU" <<<"$log" || fail "a GPU is visible but auto did not use it: $log"
+      grep -q "train on the GPU" <<<"$log" || fail "a GPU is visible but auto did not use it: $log"
       run_ddad 1 "$WORK/dev_cuda" --set Exp.device=cuda --stage members || fail "Exp.device cuda failed on a GPU node"
     else
       grep -q "thread(s) per rank" <<<"$log" || fail "auto without a GPU did not train on the CPU: $log"

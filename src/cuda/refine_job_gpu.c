@@ -1,0 +1,95 @@
+#include "cuda/refine_job_gpu.h"
+
+#include <cuda_runtime_api.h>
+#include <stdlib.h>
+
+#include "core/error.h"
+#include "core/util.h"
+#include "cuda/ae_gpu.h"
+#include "cuda/cuda_check.h"
+#include "cuda/device.h"
+#include "cuda/gpu_ctx.h"
+#include "cuda/nccl_comm.h"
+#include "cuda/refine_gpu.h"
+#include "cuda/refine_train_gpu.h"
+
+struct ddad_refine_job_gpu {
+    ddad_refine *host;
+    ddad_gpu_ctx *ctx;
+    ddad_refine_gpu *refiner;
+    ddad_ae_gpu **members;
+    int n_members;
+    ddad_gpu_comm *comm;
+    ddad_refine_gpu_trainer *trainer;
+    uint8_t *d_images;
+    ddad_fpi_patch *d_patches;
+    size_t images_bytes, patches_bytes;
+};
+
+ddad_refine_job_gpu *ddad_refine_job_gpu_create(const ddad_refine_job_spec *s)
+{
+    ddad_refine_job_gpu *j = ddad_calloc(1, sizeof *j, "GPU refiner job");
+    int size = 1;
+    DDAD_CHECK_MPI(MPI_Comm_size(s->world, &size));
+    j->host = s->host;
+    j->ctx = ddad_gpu_ctx_create(s->tf32 ? DDAD_PREC_TF32 : DDAD_PREC_FP32);
+    if (size > 1) {
+        const ddad_gpu_placement *pl = ddad_gpu_last_placement();
+        if (!pl) ddad_fatal(DDAD_EXIT_RUNTIME, "GPU refiner: no GPU placement (ddad_gpu_place was not run)");
+        j->comm = ddad_gpu_comm_create(s->world, pl);
+    }
+    j->n_members = 2 * s->K;
+    j->members = ddad_calloc((size_t)j->n_members, sizeof *j->members, "GPU members");
+    for (int m = 0; m < j->n_members; m++) {
+        j->members[m] = ddad_ae_gpu_create(j->ctx, ddad_ae_get_shape(s->members[m]), s->local_batch, 0);
+        ddad_ae_gpu_upload(j->members[m], ddad_ae_paramset(s->members[m]));
+    }
+    j->refiner = ddad_refine_gpu_create(j->ctx, s->dual ? 2 : 1, s->h, s->w, s->local_batch, 1);
+    ddad_refine_gpu_upload(j->refiner, ddad_refine_paramset(s->host));
+
+    j->images_bytes = (size_t)s->n * (size_t)s->h * (size_t)s->w;
+    j->d_images = ddad_gpu_malloc(j->images_bytes, "D_n on the GPU");
+    DDAD_CHECK_CUDA(cudaMemcpy(j->d_images, s->images, j->images_bytes, cudaMemcpyHostToDevice));
+    j->patches_bytes = sizeof(ddad_fpi_patch) * (size_t)s->n_steps * (size_t)s->local_batch;
+    j->d_patches = ddad_gpu_malloc(j->patches_bytes, "the refiner's FPI patches");
+    DDAD_CHECK_CUDA(cudaMemcpy(j->d_patches, s->patches, j->patches_bytes, cudaMemcpyHostToDevice));
+
+    /* one loss reading per step, as the CPU path sums them */
+    j->trainer = ddad_refine_gpu_trainer_create(j->refiner, j->members, s->K, s->dual, j->d_images, s->h, s->w,
+                                                j->d_patches, s->n_steps, s->local_batch, s->global_batch, &s->opt,
+                                                j->comm, 1, 1);
+    return j;
+}
+
+double ddad_refine_job_gpu_run(ddad_refine_job_gpu *j, int64_t steps)
+{
+    ddad_refine_gpu_trainer_run(j->trainer, steps);
+    double sum = 0.0;
+    ddad_loss_reading r;
+    for (int64_t i = 0; i < steps; i++) {
+        if (!ddad_refine_gpu_trainer_poll(j->trainer, 1, &r))
+            ddad_fatal(DDAD_EXIT_RUNTIME, "GPU refiner: %lld of %lld loss readings arrived", (long long)i,
+                       (long long)steps);
+        sum += r.loss;
+    }
+    return sum;
+}
+
+void ddad_refine_job_gpu_to_host(ddad_refine_job_gpu *j)
+{
+    ddad_refine_gpu_download(j->refiner, ddad_refine_paramset(j->host));
+}
+
+void ddad_refine_job_gpu_free(ddad_refine_job_gpu *j)
+{
+    if (!j) return;
+    ddad_refine_gpu_trainer_free(j->trainer);
+    for (int m = 0; m < j->n_members; m++) ddad_ae_gpu_free(j->members[m]);
+    free(j->members);
+    ddad_refine_gpu_free(j->refiner);
+    if (j->comm) ddad_gpu_comm_free(j->comm);
+    ddad_gpu_free(j->d_patches, j->patches_bytes);
+    ddad_gpu_free(j->d_images, j->images_bytes);
+    ddad_gpu_ctx_free(j->ctx);
+    free(j);
+}
