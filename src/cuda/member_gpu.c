@@ -42,14 +42,17 @@ ddad_member_gpu *ddad_member_gpu_create(const ddad_member_gpu_spec *s)
     /* every remaining epoch's batches, as the CPU path draws them (drop_last) */
     const int epochs = s->epochs - s->first_epoch;
     const size_t per_epoch = (size_t)g->steps_per_epoch * (size_t)s->batch;
-    g->order_bytes = sizeof(int64_t) * per_epoch * (size_t)(epochs > 0 ? epochs : 0);
+    if (epochs < 1 || g->steps_per_epoch < 1)
+        ddad_fatal(DDAD_EXIT_RUNTIME, "GPU member: nothing to train (%d epochs of %lld steps)", epochs,
+                   (long long)g->steps_per_epoch);
+    g->order_bytes = sizeof(int64_t) * per_epoch * (size_t)epochs;
     int64_t *order = ddad_malloc(sizeof(int64_t) * (size_t)s->n, "epoch order");
-    int64_t *schedule = ddad_malloc(g->order_bytes + sizeof(int64_t), "training schedule");
+    int64_t *schedule = ddad_malloc(g->order_bytes, "training schedule");
     for (int e = 0; e < epochs; e++) {
         ddad_epoch_order(s->seed, s->module, s->index, s->first_epoch + e, s->n, order);
         memcpy(schedule + (size_t)e * per_epoch, order, sizeof(int64_t) * per_epoch);
     }
-    g->d_order = ddad_gpu_malloc(g->order_bytes + sizeof(int64_t), "the training schedule");
+    g->d_order = ddad_gpu_malloc(g->order_bytes, "the training schedule");
     DDAD_CHECK_CUDA(cudaMemcpy(g->d_order, schedule, g->order_bytes, cudaMemcpyHostToDevice));
     free(schedule);
     free(order);
@@ -82,7 +85,7 @@ void ddad_member_gpu_free(ddad_member_gpu *g)
     if (!g) return;
     ddad_ae_gpu_trainer_free(g->trainer);
     ddad_ae_gpu_free(g->ae);
-    ddad_gpu_free(g->d_order, g->order_bytes + sizeof(int64_t));
+    ddad_gpu_free(g->d_order, g->order_bytes);
     ddad_gpu_free(g->d_images, g->images_bytes);
     ddad_gpu_ctx_free(g->ctx);
     free(g);

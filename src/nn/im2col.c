@@ -44,36 +44,39 @@ ddad_conv_shape ddad_conv_shape_make(int n, int c, int h, int w, int k, int ksiz
     return s;
 }
 
-int ddad_im2col_chunks(const ddad_conv_shape *s, int n) { return (n + s->chunk - 1) / s->chunk; }
+static int chunk_count(const ddad_conv_shape *s, int n) { return (n + s->chunk - 1) / s->chunk; }
 
-int ddad_im2col_team(const ddad_conv_shape *s, int chunks)
+/* Floats of one slot: a chunk's column matrix and its permuted block. */
+static size_t slot_floats(const ddad_conv_shape *s)
+{
+    size_t nb = (size_t)(s->n < s->chunk ? s->n : s->chunk);
+    return ((size_t)s->c * s->kh * s->kw + (size_t)s->k) * nb * (size_t)s->oh * s->ow;
+}
+
+/* Floats of one chunk's gradient partials: the weights, then the biases. */
+static size_t partial_floats(const ddad_conv_shape *s) { return (size_t)s->k * s->c * s->kh * s->kw + (size_t)s->k; }
+
+/* Offset in floats of chunk ci's gradient partials: after the slots. */
+static size_t partials_offset(const ddad_conv_shape *s, int ci)
+{
+    return (size_t)(s->slots > 0 ? s->slots : 1) * slot_floats(s) + (size_t)ci * partial_floats(s);
+}
+
+/* Threads that take whole chunks: 1 means one chunk at a time, each parallel inside. */
+static int chunk_team(const ddad_conv_shape *s, int chunks)
 {
     /* A sample over the column budget (the refiner's 128 -> 128 layer: 5.2 M floats) has
      * its GEMM cut into many tiles already; its threads stay inside it, sharing one column
      * matrix, instead of streaming one each (the refiner's step ran 5% faster so). */
-    if (ddad_im2col_slot_floats(s) > DDAD_COL_BUDGET) return 1;
+    if (slot_floats(s) > DDAD_COL_BUDGET) return 1;
     int team = ddad_nn_get_threads();
     if (team > s->slots) team = s->slots;
     if (team > chunks) team = chunks;
     return team < 1 ? 1 : team;
 }
 
-size_t ddad_im2col_slot_floats(const ddad_conv_shape *s)
-{
-    size_t nb = (size_t)(s->n < s->chunk ? s->n : s->chunk);
-    return ((size_t)s->c * s->kh * s->kw + (size_t)s->k) * nb * (size_t)s->oh * s->ow;
-}
-
-/* Offset in floats of chunk ci's gradient partials: after the slots. */
-static size_t partials_offset(const ddad_conv_shape *s, int ci)
-{
-    const size_t per = (size_t)s->k * s->c * s->kh * s->kw + (size_t)s->k;
-    return (size_t)(s->slots > 0 ? s->slots : 1) * ddad_im2col_slot_floats(s) + (size_t)ci * per;
-}
-
-float *ddad_im2col_partials(const ddad_conv_shape *s, float *ws, int ci) { return ws + partials_offset(s, ci); }
-
-void ddad_sum_chunk_partials(int chunks, size_t count, size_t stride, const float *p0, float *dst)
+/* dst[j] = p_0[j] + p_1[j] + ... over `chunks` partials `stride` floats apart, in order. */
+static void sum_partials(int chunks, size_t count, size_t stride, const float *p0, float *dst)
 {
 #pragma omp parallel for schedule(static) if (count >= 32768)
     for (size_t j = 0; j < count; j++) {
@@ -83,10 +86,41 @@ void ddad_sum_chunk_partials(int chunks, size_t count, size_t stride, const floa
     }
 }
 
+static void run_chunk(const ddad_conv_shape *s, int n, int ci, float *ws, float *slot, ddad_chunk_fn fn,
+                      const void *args, int with_dw, int with_db)
+{
+    const int n0 = ci * s->chunk, nb = n - n0 < s->chunk ? n - n0 : s->chunk;
+    float *part = ws + partials_offset(s, ci);
+    fn(args, n0, nb, slot, with_dw ? part : NULL, with_db ? part + partial_floats(s) - s->k : NULL);
+}
+
+void ddad_im2col_run_chunks(const ddad_conv_shape *s, int n, float *ws, ddad_chunk_fn fn, const void *args, float *dw,
+                            float *db)
+{
+    const int chunks = chunk_count(s, n), team = chunk_team(s, chunks);
+    if (chunks == 1) {
+        fn(args, 0, n, ws, dw, db);
+        return;
+    }
+    /* one partial per chunk whatever the team, so that the bits do not depend on it */
+    if (team == 1) {   /* no enclosing region: the kernels' own loops use the threads */
+        for (int ci = 0; ci < chunks; ci++) run_chunk(s, n, ci, ws, ws, fn, args, dw != NULL, db != NULL);
+    } else {
+        const size_t slot = slot_floats(s);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team)
+        for (int ci = 0; ci < chunks; ci++)
+            run_chunk(s, n, ci, ws, ws + (size_t)ddad_nn_thread_num() * slot, fn, args, dw != NULL, db != NULL);
+    }
+    const float *p0 = ws + partials_offset(s, 0);
+    const size_t nw = partial_floats(s) - (size_t)s->k;
+    if (dw) sum_partials(chunks, nw, partial_floats(s), p0, dw);
+    if (db) sum_partials(chunks, (size_t)s->k, partial_floats(s), p0 + nw, db);
+}
+
 size_t ddad_conv_workspace_floats(const ddad_conv_shape *s)
 {
     /* the im2col slots, then one weight-and-bias gradient partial per chunk */
-    const int chunks = ddad_im2col_chunks(s, s->n);
+    const int chunks = chunk_count(s, s->n);
     size_t floats = partials_offset(s, chunks > 1 ? chunks : 0);
     /* the direct and Winograd kernels' own workspace, then ddad_conv2d_backward's double
      * gradient sums (weights and biases) */

@@ -50,16 +50,15 @@ size_t ddad_conv_workspace_floats(const ddad_conv_shape *s);
  * one GEMM between threads. A chunk's arithmetic does not depend on the thread that runs
  * it, and gradients summed over chunks are summed in chunk order afterwards, so results
  * are the same for any thread count. */
-int ddad_im2col_chunks(const ddad_conv_shape *s, int n);
-/* Threads to run `chunks` chunks with: 1 means one chunk at a time, each parallel inside. */
-int ddad_im2col_team(const ddad_conv_shape *s, int chunks);
-/* Floats of one slot: a chunk's column matrix and its permuted block. */
-size_t ddad_im2col_slot_floats(const ddad_conv_shape *s);
-/* Where the per-chunk weight (k*c*kh*kw) then bias (k) gradient partials of chunk ci go. */
-float *ddad_im2col_partials(const ddad_conv_shape *s, float *ws, int ci);
-/* dst[j] = p_0[j] + p_1[j] + ... over `chunks` partials of `count` floats `stride` apart,
- * added in chunk order. */
-void ddad_sum_chunk_partials(int chunks, size_t count, size_t stride, const float *p0, float *dst);
+/* One chunk: the nb samples from n0, in workspace slot `slot`; dw / db (NULL when the
+ * caller passed none) take the chunk's weight and bias gradient. */
+typedef void (*ddad_chunk_fn)(const void *args, int n0, int nb, float *slot, float *dw, float *db);
+
+/* Runs fn on every chunk of n samples (ws: ddad_conv_workspace_floats(s)). With one chunk
+ * fn writes dw / db itself; with several, each chunk writes its own partial in ws and the
+ * partials are summed into dw / db in chunk order. */
+void ddad_im2col_run_chunks(const ddad_conv_shape *s, int n, float *ws, ddad_chunk_fn fn, const void *args, float *dw,
+                            float *db);
 
 /* col [c*kh*kw][nb*oh*ow] from x (nb samples starting at x). */
 void ddad_im2col(const ddad_conv_shape *s, int nb, const float *x, float *col);

@@ -104,7 +104,10 @@ static int refine_on_gpu(ddad_run *run, ddad_refine *r, ddad_ae **nets, const ui
     int64_t *order = ddad_malloc(sizeof(int64_t) * (size_t)nn, "epoch order");
     for (int64_t g = 0, order_epoch = -1; g < limit; g++) {
         const int64_t e = (first + g) / steps, b = (first + g) % steps;
-        if (e != order_epoch) ddad_epoch_order(c->seed, DDAD_MOD_REFINE, 0, e, nn, order), order_epoch = e;
+        if (e != order_epoch) {
+            ddad_epoch_order(c->seed, DDAD_MOD_REFINE, 0, e, nn, order);
+            order_epoch = e;
+        }
         for (int j = 0; j < lb; j++) {
             int64_t p = b * B + off + j;
             ddad_fpi_draw(c->seed, (uint64_t)(e * nn + p), nn, H, H, order[p], &patches[g * lb + j]);
