@@ -66,12 +66,13 @@ int ddad_winograd_applies(const ddad_conv_shape *s)
 
 static int imax(int a, int b) { return a > b ? a : b; }
 
-/* Per channel, the floats of one V or M region: 36 positions x the tiles of a chunk
- * (forward), or 16 positions x the 2x2 tiles of one sample (weight gradient). */
+/* Per channel, the floats of one V or M region: 36 positions x the 4x4 tiles of a chunk
+ * (input gradient), or 16 positions x the 2x2 tiles of a chunk (forward, weight gradient). */
 static size_t vm_floats(const ddad_conv_shape *s, const geometry *g)
 {
-    const size_t f4 = (size_t)NXI * (size_t)(s->n < s->chunk ? s->n : s->chunk) * g->tiles;
-    const size_t f2 = (size_t)16 * (size_t)((s->h + 1) / 2) * (size_t)((s->w + 1) / 2);
+    const size_t nb = (size_t)(s->n < s->chunk ? s->n : s->chunk);
+    const size_t f4 = (size_t)NXI * nb * g->tiles;
+    const size_t f2 = (size_t)16 * nb * (size_t)((s->h + 1) / 2) * (size_t)((s->w + 1) / 2);
     return f4 > f2 ? f4 : f2;
 }
 
@@ -378,5 +379,90 @@ void ddad_winograd_backward_weight(const ddad_conv_shape *s, int n, const float 
         weight_gradient_from_transformed((int)kc, r.du, dw);
 #pragma omp parallel for schedule(static)
         for (size_t j = 0; j < 9 * kc; j++) dw_sum[j] += (double)dw[j];
+    }
+}
+
+/* ---- the forward pass: F(2x2, 3x3) ----
+ * The same 4x4 tiles at stride 2 as the weight gradient. F(4x4)'s forward error (2-4x
+ * im2col's) flipped a ReLU after BatchNorm in a parity case (docs/NN.md); F(2x2)'s
+ * transforms add at most four terms with coefficients +-1 (G's 1/2 is exact), so its
+ * error stays at im2col's. */
+
+/* U2[xi][o][i] = (G2 w[o][i] G2T)[xi] for weights w [cout][cin][3][3], in double. */
+static void weight_transform2(int cout, int cin, const float *w, float *u)
+{
+    const size_t oi = (size_t)cout * cin;
+#pragma omp parallel for schedule(static)
+    for (long p = 0; p < (long)oi; p++) {
+        const float *g = w + (size_t)p * 9;
+        double t[ALPHA2][3];
+        for (int a = 0; a < ALPHA2; a++)
+            for (int c = 0; c < 3; c++) t[a][c] = G2[a][0] * g[c] + G2[a][1] * g[3 + c] + G2[a][2] * g[6 + c];
+        for (int a = 0; a < ALPHA2; a++)
+            for (int b = 0; b < ALPHA2; b++)
+                u[(size_t)(a * ALPHA2 + b) * oi + p] = (float)(t[a][0] * G2[b][0] + t[a][1] * G2[b][1] + t[a][2] * G2[b][2]);
+    }
+}
+
+/* y plane (+ bias) = AT M_t A for every 2x2 tile t, AT = [1 1 1 0; 0 1 -1 -1];
+ * M[xi][off + t] with xi stride ms. */
+static void output_transform2(int h, int w, const float *m, size_t ms, size_t off, float bias, float *yp)
+{
+    const int th = (h + 1) / 2, tw = (w + 1) / 2;
+    float s[ALPHA2][TILE2][tw];
+    for (int ty = 0; ty < th; ty++) {
+        for (int a = 0; a < ALPHA2; a++) {   /* along x */
+            const float *m0 = m + (size_t)(a * ALPHA2 + 0) * ms + off + (size_t)ty * tw;
+            const float *m1 = m0 + ms, *m2 = m1 + ms, *m3 = m2 + ms;
+            for (int tx = 0; tx < tw; tx++) {
+                s[a][0][tx] = m0[tx] + m1[tx] + m2[tx];
+                s[a][1][tx] = m1[tx] - m2[tx] - m3[tx];
+            }
+        }
+        for (int i = 0; i < TILE2; i++) {   /* along y, then into the plane */
+            const int oy = TILE2 * ty + i;
+            if (oy >= h) break;
+            float *row = yp + (size_t)oy * w;
+            float r[TILE2][tw];
+            for (int j = 0; j < TILE2; j++)
+                for (int tx = 0; tx < tw; tx++)
+                    r[j][tx] = i == 0 ? s[0][j][tx] + s[1][j][tx] + s[2][j][tx] : s[1][j][tx] - s[2][j][tx] - s[3][j][tx];
+            const int full = w / TILE2;   /* tiles whose two columns are both inside */
+            for (int tx = 0; tx < full; tx++) {
+                row[TILE2 * tx] = r[0][tx] + bias;
+                row[TILE2 * tx + 1] = r[1][tx] + bias;
+            }
+            if (full < tw) row[TILE2 * full] = r[0][full] + bias;
+        }
+    }
+}
+
+void ddad_winograd_forward2(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *b, float *y,
+                            float *ws)
+{
+    regions r = carve(s, ws);
+    const int C = s->c, K = s->k, h = s->h, wd = s->w;
+    const int T = ((h + 1) / 2) * ((wd + 1) / 2);
+    const size_t plane = (size_t)h * wd;
+    weight_transform2(K, C, w, r.u);
+    for (int n0 = 0; n0 < n; n0 += s->chunk) {
+        const int nb = n - n0 < s->chunk ? n - n0 : s->chunk;
+        const size_t tn = (size_t)nb * T;
+#pragma omp parallel for schedule(static)
+        for (int p = 0; p < nb * C; p++) {
+            const int smp = p / C, c = p % C;
+            input_transform2(h, wd, x + ((size_t)(n0 + smp) * C + c) * plane, r.v, (size_t)C * tn,
+                             (size_t)c * tn + (size_t)smp * T);
+        }
+#pragma omp parallel for schedule(dynamic, 1)
+        for (int xi = 0; xi < NXI2; xi++)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, (int)tn, C, 1.0f, r.u + (size_t)xi * K * C, C,
+                        r.v + (size_t)xi * C * tn, (int)tn, 0.0f, r.m + (size_t)xi * K * tn, (int)tn);
+#pragma omp parallel for schedule(static)
+        for (int p = 0; p < nb * K; p++) {
+            const int smp = p / K, k = p % K;
+            output_transform2(h, wd, r.m, (size_t)K * tn, (size_t)k * tn + (size_t)smp * T, b ? b[k] : 0.0f,
+                              y + ((size_t)(n0 + smp) * K + k) * plane);
+        }
     }
 }

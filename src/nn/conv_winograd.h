@@ -2,17 +2,20 @@
  * 128 -> 128 layer). The element-wise products become GEMMs over channels, one per
  * transform position, and each output tile costs fewer multiplies than a direct 3x3.
  *
- * - Forward and input gradient: F(4x4, 3x3), 36 GEMMs [K x C] x [C x tiles] per chunk,
- *   4x fewer multiplies than direct. Transform points 0, 1, -1, 2, -1/2 (and
- *   infinity): against a float64 direct convolution the float32 error is about 1.7e-6 of the
+ * - Forward (what ddad_conv2d uses): F(2x2, 3x3), 4x4 input tiles at stride 2, 16 GEMMs
+ *   [K x C] x [C x tiles] per chunk, 2.25x fewer multiplies than direct. Its transforms
+ *   have coefficients 0, +-1 and (in G, exactly) 1/2; against a float64 direct
+ *   convolution its error is at or below im2col's.
+ * - Input gradient: F(4x4, 3x3), 36 GEMMs per chunk, 4x fewer multiplies. Transform
+ *   points 0, 1, -1, 2, -1/2 (and infinity): the float32 error is about 1.7e-6 of the
  *   output's largest magnitude for 128 input channels, 2.3x smaller than with the textbook
- *   points 0, +-1, +-2. The input gradient is the forward transform applied to dy with the
- *   flipped, channel-swapped kernel.
- * - Weight gradient: F(2x2, 3x3) adjoint transforms (2.25x fewer multiplies), per sample
- *   16 GEMMs [K x tiles] x [tiles x C], transformed back to 3x3 in double and rounded to
- *   float, then summed over samples in double (exactly: the grouping of samples across
- *   ranks does not change a bit). Its error stays near a direct GEMM's.
- * ddad_conv2d runs the forward pass by im2col (see conv2d.c for why).
+ *   points 0, +-1, +-2. It is the F(4x4) forward transform applied to dy with the flipped,
+ *   channel-swapped kernel. (As the forward pass, F(4x4)'s 2-4x larger error than
+ *   im2col's flipped a ReLU in a parity case: docs/NN.md.)
+ * - Weight gradient: F(2x2, 3x3) adjoint transforms, per sample 16 GEMMs
+ *   [K x tiles] x [tiles x C], transformed back to 3x3 in double and rounded to float,
+ *   then summed over samples in double (exactly: the grouping of samples across ranks does
+ *   not change a bit). Its error stays near a direct GEMM's.
  *
  * Every result is independent of the thread count (threads split planes, tiles and the
  * GEMMs, never a sum), and with s->chunk = 1 each sample's results are independent of the
@@ -28,9 +31,14 @@ int ddad_winograd_applies(const ddad_conv_shape *s);
 /* Floats of workspace the calls below need for s (chunks of s->chunk samples). */
 size_t ddad_winograd_workspace_floats(const ddad_conv_shape *s);
 
-/* y [n][k][h][w] = conv(x, w) (+ b[k] when b is non-NULL). */
+/* y [n][k][h][w] = conv(x, w) (+ b[k] when b is non-NULL), by F(4x4, 3x3) (tests and
+ * benchmarks: ddad_conv2d uses ddad_winograd_forward2). */
 void ddad_winograd_forward(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *b, float *y,
                            float *ws);
+
+/* The same by F(2x2, 3x3): the forward pass ddad_conv2d uses for these shapes. */
+void ddad_winograd_forward2(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *b, float *y,
+                            float *ws);
 
 /* dx [n][c][h][w] = the input gradient of dy (overwritten). */
 void ddad_winograd_backward_data(const ddad_conv_shape *s, int n, const float *w, const float *dy, float *dx,

@@ -15,8 +15,9 @@
 enum {
     DDAD_CONV_IM2COL = 0,   /* im2col + SGEMM */
     DDAD_CONV_DIRECT = 1,   /* direct loops, for few output channels (conv_direct.h) */
-    DDAD_CONV_WINOGRAD = 2, /* 3x3 layers with many channels: gradients by Winograd F(4x4, 3x3)
-                               (conv_winograd.h), the forward by im2col (see conv2d.c) */
+    DDAD_CONV_WINOGRAD = 2, /* 3x3 layers with many channels: Winograd (conv_winograd.h), the
+                               forward and weight gradient F(2x2, 3x3), the input gradient
+                               F(4x4, 3x3) */
 };
 
 typedef struct {

@@ -124,13 +124,19 @@ static void run_case(int n, int c, int h, int w, int k, int ksize, int stride, i
     e[4] = rel_d(dws, rdw, nw);
     e[5] = rel(dx, rdx, nx);
     if (algo == DDAD_CONV_WINOGRAD) {
-        /* ddad_conv2d_forward runs im2col; the Winograd forward (which the input gradient
-         * uses) is checked on its own */
+        /* ddad_conv2d_forward runs F(2x2); the F(4x4) forward (which the input gradient
+         * uses) is checked on its own, and F(2x2) must be no less accurate than im2col */
         poison(y2, ny);
         ddad_winograd_forward(&s, n, x, wt, b, y2, ws);
         double ew = rel(y2, ry, ny);
-        CHECK(ew <= tol, "%s: Winograd forward rel %.3e > %.1e", name, ew, tol);
-        printf("%s  Winograd forward y %.1e\n", name, ew);
+        CHECK(ew <= tol, "%s: F(4x4) forward rel %.3e > %.1e", name, ew, tol);
+        ddad_conv_shape si = s;
+        si.algo = DDAD_CONV_IM2COL;
+        poison(y2, ny);
+        ddad_conv2d_forward(&si, n, x, wt, b, y2, ws);
+        double ei = rel(y2, ry, ny);
+        CHECK(e[0] <= 1.25 * ei + 1e-8, "%s: F(2x2) forward rel %.3e, im2col's %.3e", name, e[0], ei);
+        printf("%s  forward y: F(4x4) %.1e, im2col %.1e\n", name, ew, ei);
     }
     const char *what[6] = {"y", "dx", "dw", "db", "dw_acc", "dx_acc"};
     for (int i = 0; i < 6; i++) CHECK(e[i] <= tol, "%s: %s rel %.3e > %.1e", name, what[i], e[i], tol);
