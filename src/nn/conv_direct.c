@@ -99,55 +99,78 @@ static void pad_planes(const ddad_conv_shape *s, int channels, const float *x, f
     }
 }
 
-/* nv output vectors of row oy of channel k from column ox: each summed over c, i, j (the
- * row kernel's order), in nv independent chains. Always inlined, so that the callers'
- * constant nv, kh, kw unroll the loops and keep the accumulators in registers. */
+/* nv output vectors of row oy of channels k .. k + nk - 1 from column ox: each summed
+ * over c, i, j (the row kernel's order) in its own chain; the nk channels share every
+ * input load. Always inlined, so that the callers' constant nk, nv, kh, kw unroll the
+ * loops and keep the accumulators in registers. */
 static inline __attribute__((always_inline)) void output_vectors(const ddad_conv_shape *s, const float *xp,
-                                                                 const float *w, const float *b, int k, int oy,
-                                                                 int ox, int nv, int kh, int kw, float *yr)
+                                                                 const float *w, const float *b, int k, int nk, int oy,
+                                                                 int ox, int nv, int kh, int kw, float *yr,
+                                                                 size_t ystride)
 {
-    const int C = s->c, kk = kh * kw, ph = s->oh + kh - 1, pw = s->ow + kw - 1;
-    vecf acc[nv];
-    for (int v = 0; v < nv; v++) acc[v] = (vecf){0};
+    const int C = s->c, ph = s->oh + kh - 1, pw = s->ow + kw - 1;
+    vecf acc[nk][nv];
+    for (int m = 0; m < nk; m++)
+        for (int v = 0; v < nv; v++) acc[m][v] = (vecf){0};
     for (int c = 0; c < C; c++) {
         const float *pc = xp + ((size_t)c * ph + oy) * pw + ox;
-        const float *wk = w + ((size_t)k * C + c) * kk;
         for (int i = 0; i < kh; i++)
             for (int j = 0; j < kw; j++) {
-                const float wv = wk[i * kw + j];
                 const float *q = pc + (size_t)i * pw + j;
-                for (int v = 0; v < nv; v++) acc[v] += wv * load_vec(q + v * VL);
+                vecf in[nv];
+                for (int v = 0; v < nv; v++) in[v] = load_vec(q + v * VL);
+                for (int m = 0; m < nk; m++) {
+                    const float wv = w[(((size_t)(k + m) * C + c) * kh + i) * kw + j];
+                    for (int v = 0; v < nv; v++) acc[m][v] += wv * in[v];
+                }
             }
     }
-    for (int v = 0; v < nv; v++) {
-        if (b) acc[v] += b[k];
-        memcpy(yr + ox + v * VL, &acc[v], sizeof acc[v]);
-    }
+    for (int m = 0; m < nk; m++)
+        for (int v = 0; v < nv; v++) {
+            if (b) acc[m][v] += b[k + m];
+            memcpy(yr + (size_t)m * ystride + ox + v * VL, &acc[m][v], sizeof acc[m][v]);
+        }
 }
 
-/* y [k][oh][ow] of one sample from its padded planes xp (C of them), weights [K][C][kh][kw]:
- * four vectors of a row at a time (four chains: one alone would wait on each
- * multiply-add), then the rest one by one. */
-static inline __attribute__((always_inline)) void forward_vec_rows(const ddad_conv_shape *s, const float *xp,
-                                                                   const float *w, const float *b, float *y,
-                                                                   int kh, int kw)
+/* Task t = (block of up to KB channels, output row) of y [k][oh][ow] of one sample from
+ * its padded planes xp (C of them), weights [K][C][kh][kw]: the block's channels share the
+ * input loads; in a row, four vectors at a time (independent chains: one alone would wait
+ * on each multiply-add), then the rest one by one. Inlined with constant kh, kw inside
+ * the parallel loops, as weight_task. */
+#define KB 4
+static inline __attribute__((always_inline)) void forward_task(const ddad_conv_shape *s, const float *xp,
+                                                               const float *w, const float *b, float *y, int t, int kh,
+                                                               int kw)
 {
-#pragma omp parallel for schedule(static)
-    for (int t = 0; t < s->k * s->oh; t++) {
-        const int k = t / s->oh, oy = t % s->oh;
-        float *yr = y + ((size_t)k * s->oh + oy) * s->ow;
-        int ox = 0;
-        for (; ox + 4 * VL <= s->ow; ox += 4 * VL) output_vectors(s, xp, w, b, k, oy, ox, 4, kh, kw, yr);
-        for (; ox < s->ow; ox += VL) output_vectors(s, xp, w, b, k, oy, ox, 1, kh, kw, yr);
+    const size_t plane = (size_t)s->oh * s->ow;
+    const int k = t / s->oh * KB, oy = t % s->oh, nk = s->k - k < KB ? s->k - k : KB;
+    float *yr = y + (size_t)k * plane + (size_t)oy * s->ow;
+    int ox = 0;
+    if (nk == KB) {
+        for (; ox + 4 * VL <= s->ow; ox += 4 * VL) output_vectors(s, xp, w, b, k, KB, oy, ox, 4, kh, kw, yr, plane);
+        for (; ox < s->ow; ox += VL) output_vectors(s, xp, w, b, k, KB, oy, ox, 1, kh, kw, yr, plane);
+    } else if (nk == 2) {
+        for (; ox + 4 * VL <= s->ow; ox += 4 * VL) output_vectors(s, xp, w, b, k, 2, oy, ox, 4, kh, kw, yr, plane);
+        for (; ox < s->ow; ox += VL) output_vectors(s, xp, w, b, k, 2, oy, ox, 1, kh, kw, yr, plane);
+    } else {
+        for (int m = 0; m < nk; m++) {
+            for (ox = 0; ox + 4 * VL <= s->ow; ox += 4 * VL)
+                output_vectors(s, xp, w, b, k + m, 1, oy, ox, 4, kh, kw, yr + m * plane, plane);
+            for (; ox < s->ow; ox += VL) output_vectors(s, xp, w, b, k + m, 1, oy, ox, 1, kh, kw, yr + m * plane, plane);
+        }
     }
 }
 
 static void forward_vec_sample(const ddad_conv_shape *s, const float *xp, const float *w, const float *b, float *y)
 {
-    if (s->kh == 3 && s->kw == 3)
-        forward_vec_rows(s, xp, w, b, y, 3, 3);
-    else
-        forward_vec_rows(s, xp, w, b, y, s->kh, s->kw);
+    const int tasks = (s->k + KB - 1) / KB * s->oh;
+    if (s->kh == 3 && s->kw == 3) {
+#pragma omp parallel for schedule(static)
+        for (int t = 0; t < tasks; t++) forward_task(s, xp, w, b, y, t, 3, 3);
+    } else {
+#pragma omp parallel for schedule(static)
+        for (int t = 0; t < tasks; t++) forward_task(s, xp, w, b, y, t, s->kh, s->kw);
+    }
 }
 
 /* Floats of the padded planes the vector path needs for one sample: the forward's input
@@ -213,33 +236,46 @@ void ddad_conv_direct_backward_data(const ddad_conv_shape *s, int n, const float
     forward_any(&t, n, dy, w_flip, NULL, dx, planes_area(s, ws));
 }
 
-/* One sample's weight gradient from its padded planes, each (k, c) in VL lanes over
- * the output, reduced in double and rounded to float, added into dw_sum. */
+/* Task t = (k, c) of one sample's weight gradient from its padded planes: the kh x kw
+ * taps in VL lanes over the output, reduced in double and rounded to float, added into
+ * dw_sum. Always inlined with constant kh, kw inside the callers' parallel loops (an
+ * OpenMP region is outlined before inlining, so the constants must reach the task body
+ * from inside it), which keeps the kk accumulators in registers. */
+static inline __attribute__((always_inline)) void weight_task(const ddad_conv_shape *s, const float *xp,
+                                                              const float *dy, double *dw_sum, int t, int kh, int kw)
+{
+    const int C = s->c, kk = kh * kw;
+    const int ph = s->oh + kh - 1, pw = s->ow + kw - 1;
+    const int k = t / C, c = t % C;
+    vecf acc[kk];
+    for (int q = 0; q < kk; q++) acc[q] = (vecf){0};
+    const float *g = dy + (size_t)k * s->oh * s->ow;
+    const float *pc = xp + (size_t)c * ph * pw;
+    for (int oy = 0; oy < s->oh; oy++)
+        for (int ox = 0; ox < s->ow; ox += VL) {
+            const vecf gv = load_vec(g + (size_t)oy * s->ow + ox);
+            for (int i = 0; i < kh; i++)
+                for (int j = 0; j < kw; j++) acc[i * kw + j] += gv * load_vec(pc + (size_t)(oy + i) * pw + ox + j);
+        }
+    double *dw = dw_sum + (size_t)t * kk;
+    for (int q = 0; q < kk; q++) {
+        float lanes[VL];
+        memcpy(lanes, &acc[q], sizeof lanes);
+        double sum = 0.0;
+        for (int l = 0; l < VL; l++) sum += lanes[l];
+        dw[q] += (double)(float)sum;   /* float per sample: exact double sums (sum_grain.h) */
+    }
+}
+
 static void weight_vec_sample(const ddad_conv_shape *s, const float *xp, const float *dy, double *dw_sum)
 {
-    const int C = s->c, K = s->k, kh = s->kh, kw = s->kw, kk = kh * kw;
-    const int ph = s->oh + kh - 1, pw = s->ow + kw - 1;
+    const int tasks = s->k * s->c;
+    if (s->kh == 3 && s->kw == 3) {
 #pragma omp parallel for schedule(static)
-    for (int t = 0; t < K * C; t++) {
-        const int k = t / C, c = t % C;
-        vecf acc[kk];
-        for (int q = 0; q < kk; q++) acc[q] = (vecf){0};
-        const float *g = dy + (size_t)k * s->oh * s->ow;
-        const float *pc = xp + (size_t)c * ph * pw;
-        for (int oy = 0; oy < s->oh; oy++)
-            for (int ox = 0; ox < s->ow; ox += VL) {
-                const vecf gv = load_vec(g + (size_t)oy * s->ow + ox);
-                for (int i = 0; i < kh; i++)
-                    for (int j = 0; j < kw; j++) acc[i * kw + j] += gv * load_vec(pc + (size_t)(oy + i) * pw + ox + j);
-            }
-        double *dw = dw_sum + (size_t)t * kk;
-        for (int q = 0; q < kk; q++) {
-            float lanes[VL];
-            memcpy(lanes, &acc[q], sizeof lanes);
-            double sum = 0.0;
-            for (int l = 0; l < VL; l++) sum += lanes[l];
-            dw[q] += (double)(float)sum;   /* float per sample: exact double sums (sum_grain.h) */
-        }
+        for (int t = 0; t < tasks; t++) weight_task(s, xp, dy, dw_sum, t, 3, 3);
+    } else {
+#pragma omp parallel for schedule(static)
+        for (int t = 0; t < tasks; t++) weight_task(s, xp, dy, dw_sum, t, s->kh, s->kw);
     }
 }
 

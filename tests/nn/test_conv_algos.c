@@ -237,6 +237,9 @@ int main(void)
     /* direct: the refiner's output layer, other kernel sizes and paddings; widths that are
      * a multiple of 16 take the vector kernels, the others the row kernels */
     run_case(3, 128, 16, 16, 2, 3, 1, 1, DDAD_CONV_DIRECT, 1, direct_tol);
+    run_case(2, 2, 16, 16, 128, 3, 1, 1, DDAD_CONV_DIRECT, 1, direct_tol);  /* the refiner's input layer */
+    run_case(2, 3, 8, 32, 7, 3, 1, 1, DDAD_CONV_DIRECT, 0, direct_tol);     /* 4 + 3 output channels */
+    run_case(2, 2, 5, 16, 6, 3, 1, 1, DDAD_CONV_DIRECT, 0, direct_tol);     /* 4 + 2 output channels */
     run_case(2, 6, 12, 32, 3, 3, 1, 1, DDAD_CONV_DIRECT, 1, direct_tol);   /* vector path, 2 vectors a row */
     run_case(3, 3, 8, 16, 2, 5, 1, 2, DDAD_CONV_DIRECT, 0, direct_tol);    /* vector path, 5x5 */
     run_case(2, 5, 3, 80, 2, 3, 1, 1, DDAD_CONV_DIRECT, 1, direct_tol);    /* 4 vectors at a time + 1 */
@@ -262,7 +265,7 @@ int main(void)
     ddad_conv_shape m = ddad_conv_shape_make(8, 128, 64, 64, 128, 3, 1, 1);
     ddad_conv_shape o = ddad_conv_shape_make(8, 128, 64, 64, 2, 3, 1, 1);
     ddad_conv_shape e = ddad_conv_shape_make(64, 1, 64, 64, 16, 4, 2, 1);
-    EXPECT(a.algo == DDAD_CONV_IM2COL);
+    EXPECT(a.algo == DDAD_CONV_DIRECT);
     EXPECT(m.algo == DDAD_CONV_WINOGRAD);
     EXPECT(o.algo == DDAD_CONV_DIRECT);
     EXPECT(e.algo == DDAD_CONV_IM2COL);
