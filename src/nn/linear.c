@@ -24,6 +24,10 @@ static inline __attribute__((always_inline)) void dot_outputs(int ns, int in, in
     for (int s = 0; s < ns; s++) acc[s] = (v16f){0};
     int k = 0;
     for (; k + 16 <= in; k += 16) {
+        /* 2 KiB ahead (into the next row at a row's end, past the matrix at its last row,
+         * which a prefetch tolerates): the weights stream from memory, and without it the
+         * loads waited (12 AE linear layers at 8 samples: 5.9 -> 4.5 ms) */
+        __builtin_prefetch(wr + k + 512);
         const v16f wv = load16(wr + k);
         for (int s = 0; s < ns; s++) acc[s] += wv * load16(x + (size_t)(i + s) * in + k);
     }
@@ -40,7 +44,7 @@ static inline __attribute__((always_inline)) void dot_outputs(int ns, int in, in
 
 /* A few samples (the refiner's frozen members run one sample at a time): a GEMM with 1-4
  * rows repacks the whole weight matrix (8 MiB for the AE's 1024 x 2048 layers) on every
- * call. Here each weight row is read once for all samples, and every output is
+ * call. Here each weight row is read once for every 8 samples, and every output is
  * b + a 16-lane dot product summed in a fixed order, whatever n is. */
 static void linear_forward_few(int n, int in, int out, const float *x, const float *w, const float *b, float *y)
 {
@@ -48,6 +52,7 @@ static void linear_forward_few(int n, int in, int out, const float *x, const flo
     for (int o = 0; o < out; o++) {
         const float *wr = w + (size_t)o * in;
         int i = 0;
+        for (; i + 8 <= n; i += 8) dot_outputs(8, in, out, o, i, x, wr, b, y);
         for (; i + 4 <= n; i += 4) dot_outputs(4, in, out, o, i, x, wr, b, y);
         for (; i < n; i++) dot_outputs(1, in, out, o, i, x, wr, b, y);
     }
