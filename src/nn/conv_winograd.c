@@ -104,19 +104,20 @@ static regions carve(const ddad_conv_shape *s, float *ws)
     return r;
 }
 
-/* U[xi][o][i] = (G w[o][i] GT)[xi] for weights w [cout][cin][3][3]. */
-static void weight_transform(int cout, int cin, const float *w, float *u)
+/* U[xi][o][i] = (G w[o][i] GT)[xi] for weights w [cout][cin][3][3], with G alpha x 3
+ * (Gm for F(4x4), G2 for F(2x2)), in double, rounded to float. */
+static void weight_transform(int alpha, const double (*G)[3], int cout, int cin, const float *w, float *u)
 {
     const size_t oi = (size_t)cout * cin;
 #pragma omp parallel for schedule(static)
     for (long p = 0; p < (long)oi; p++) {
         const float *g = w + (size_t)p * 9;
-        double t[ALPHA][3];
-        for (int a = 0; a < ALPHA; a++)
-            for (int c = 0; c < 3; c++) t[a][c] = Gm[a][0] * g[c] + Gm[a][1] * g[3 + c] + Gm[a][2] * g[6 + c];
-        for (int a = 0; a < ALPHA; a++)
-            for (int b = 0; b < ALPHA; b++)
-                u[(size_t)(a * ALPHA + b) * oi + p] = (float)(t[a][0] * Gm[b][0] + t[a][1] * Gm[b][1] + t[a][2] * Gm[b][2]);
+        double t[ALPHA][3];   /* ALPHA: the larger transform */
+        for (int a = 0; a < alpha; a++)
+            for (int c = 0; c < 3; c++) t[a][c] = G[a][0] * g[c] + G[a][1] * g[3 + c] + G[a][2] * g[6 + c];
+        for (int a = 0; a < alpha; a++)
+            for (int b = 0; b < alpha; b++)
+                u[(size_t)(a * alpha + b) * oi + p] = (float)(t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2]);
     }
 }
 
@@ -235,7 +236,7 @@ void ddad_winograd_forward(const ddad_conv_shape *s, int n, const float *x, cons
 {
     const geometry g = geom(s);
     regions r = carve(s, ws);
-    weight_transform(s->k, s->c, w, r.u);
+    weight_transform(ALPHA, Gm, s->k, s->c, w, r.u);
     convolve(&g, n, s->chunk, s->c, s->k, x, r.u, b, y, r.v, r.m);
 }
 
@@ -249,7 +250,7 @@ void ddad_winograd_backward_data(const ddad_conv_shape *s, int n, const float *w
     for (int c = 0; c < C; c++)
         for (int k = 0; k < K; k++)
             for (int q = 0; q < 9; q++) r.wflip[((size_t)c * K + k) * 9 + q] = w[((size_t)k * C + c) * 9 + (8 - q)];
-    weight_transform(C, K, r.wflip, r.u);
+    weight_transform(ALPHA, Gm, C, K, r.wflip, r.u);
     convolve(&g, n, s->chunk, K, C, dy, r.u, NULL, dx, r.v, r.m);
 }
 
@@ -388,22 +389,6 @@ void ddad_winograd_backward_weight(const ddad_conv_shape *s, int n, const float 
  * transforms add at most four terms with coefficients +-1 (G's 1/2 is exact), so its
  * error stays at im2col's. */
 
-/* U2[xi][o][i] = (G2 w[o][i] G2T)[xi] for weights w [cout][cin][3][3], in double. */
-static void weight_transform2(int cout, int cin, const float *w, float *u)
-{
-    const size_t oi = (size_t)cout * cin;
-#pragma omp parallel for schedule(static)
-    for (long p = 0; p < (long)oi; p++) {
-        const float *g = w + (size_t)p * 9;
-        double t[ALPHA2][3];
-        for (int a = 0; a < ALPHA2; a++)
-            for (int c = 0; c < 3; c++) t[a][c] = G2[a][0] * g[c] + G2[a][1] * g[3 + c] + G2[a][2] * g[6 + c];
-        for (int a = 0; a < ALPHA2; a++)
-            for (int b = 0; b < ALPHA2; b++)
-                u[(size_t)(a * ALPHA2 + b) * oi + p] = (float)(t[a][0] * G2[b][0] + t[a][1] * G2[b][1] + t[a][2] * G2[b][2]);
-    }
-}
-
 /* y plane (+ bias) = AT M_t A for every 2x2 tile t, AT = [1 1 1 0; 0 1 -1 -1];
  * M[xi][off + t] with xi stride ms. */
 static void output_transform2(int h, int w, const float *m, size_t ms, size_t off, float bias, float *yp)
@@ -444,7 +429,7 @@ void ddad_winograd_forward2(const ddad_conv_shape *s, int n, const float *x, con
     const int C = s->c, K = s->k, h = s->h, wd = s->w;
     const int T = ((h + 1) / 2) * ((wd + 1) / 2);
     const size_t plane = (size_t)h * wd;
-    weight_transform2(K, C, w, r.u);
+    weight_transform(ALPHA2, G2, K, C, w, r.u);
     for (int n0 = 0; n0 < n; n0 += s->chunk) {
         const int nb = n - n0 < s->chunk ? n - n0 : s->chunk;
         const size_t tn = (size_t)nb * T;
