@@ -8,7 +8,7 @@
 #include "cuda/cuda_check.h"
 #include "cuda/device.h"
 
-#define RING 64
+#define RING DDAD_GPU_LOSS_RING
 
 struct ddad_ae_gpu_trainer {
     ddad_ae_gpu *ae;

@@ -16,6 +16,10 @@ extern "C" {
 
 typedef struct ddad_ae_gpu_trainer ddad_ae_gpu_trainer;
 
+/* Loss readings a trainer (this one and the refiner's) holds until they are polled: past
+ * that the oldest is dropped, so a caller polls at least this often (loss_drain.h). */
+#define DDAD_GPU_LOSS_RING 64
+
 typedef struct {
     int64_t step;     /* 1-based training step the loss belongs to */
     float loss, rec_err;

@@ -26,6 +26,9 @@ extern "C" void ddad_gpu_paramset_alloc(ddad_gpu_paramset *d, const ddad_paramse
         DDAD_CHECK_CUDA(cudaMemset(d->m, 0, fbytes(layout->n_params)));
         DDAD_CHECK_CUDA(cudaMemset(d->v, 0, fbytes(layout->n_params)));
     }
+    // The memsets run on the default stream, which the contexts' non-blocking streams do
+    // not wait for: finish them before an upload on a context stream can land.
+    DDAD_CHECK_CUDA(cudaDeviceSynchronize());
 }
 
 extern "C" void ddad_gpu_paramset_release(ddad_gpu_paramset *d)

@@ -11,6 +11,7 @@
 #include "cuda/cuda_check.h"
 #include "cuda/device.h"
 #include "cuda/gpu_ctx.h"
+#include "cuda/loss_drain.h"
 #include "data/batch.h"
 
 struct ddad_member_gpu {
@@ -56,6 +57,9 @@ ddad_member_gpu *ddad_member_gpu_create(const ddad_member_gpu_spec *s)
     DDAD_CHECK_CUDA(cudaMemcpy(g->d_order, schedule, g->order_bytes, cudaMemcpyHostToDevice));
     free(schedule);
     free(order);
+    /* cudaMemcpy from pageable memory may return before its DMA lands, on the default
+     * stream, which the context's non-blocking stream does not wait for */
+    DDAD_CHECK_CUDA(cudaDeviceSynchronize());
 
     /* one loss reading per step: the epoch's mean is the CPU path's */
     g->trainer = ddad_ae_gpu_trainer_create(g->ae, g->d_images, g->d_order, g->steps_per_epoch * epochs, s->batch,
@@ -63,17 +67,14 @@ ddad_member_gpu *ddad_member_gpu_create(const ddad_member_gpu_spec *s)
     return g;
 }
 
+static void run_member(void *t, int64_t steps) { ddad_ae_gpu_trainer_run(t, steps); }
+static int poll_member(void *t, int wait, ddad_loss_reading *out) { return ddad_ae_gpu_trainer_poll(t, wait, out); }
+
 double ddad_member_gpu_epoch(ddad_member_gpu *g, double *seconds)
 {
-    double t0 = ddad_now(), sum = 0.0;
-    ddad_ae_gpu_trainer_run(g->trainer, g->steps_per_epoch);
-    ddad_loss_reading r;
-    for (int64_t i = 0; i < g->steps_per_epoch; i++) {
-        if (!ddad_ae_gpu_trainer_poll(g->trainer, 1, &r))
-            ddad_fatal(DDAD_EXIT_RUNTIME, "GPU member training: %lld of %lld loss readings of the epoch arrived",
-                       (long long)i, (long long)g->steps_per_epoch);
-        sum += r.loss;
-    }
+    double t0 = ddad_now();
+    const ddad_loss_source src = {g->trainer, run_member, poll_member, "GPU member training"};
+    const double sum = ddad_run_summing_losses(&src, g->steps_per_epoch);
     *seconds = ddad_now() - t0;
     return g->steps_per_epoch > 0 ? sum / (double)g->steps_per_epoch : 0.0;
 }

@@ -9,6 +9,7 @@
 #include "cuda/cuda_check.h"
 #include "cuda/device.h"
 #include "cuda/gpu_ctx.h"
+#include "cuda/loss_drain.h"
 #include "cuda/nccl_comm.h"
 #include "cuda/refine_gpu.h"
 #include "cuda/refine_train_gpu.h"
@@ -53,6 +54,9 @@ ddad_refine_job_gpu *ddad_refine_job_gpu_create(const ddad_refine_job_spec *s)
     j->patches_bytes = sizeof(ddad_fpi_patch) * (size_t)s->n_steps * (size_t)s->local_batch;
     j->d_patches = ddad_gpu_malloc(j->patches_bytes, "the refiner's FPI patches");
     DDAD_CHECK_CUDA(cudaMemcpy(j->d_patches, s->patches, j->patches_bytes, cudaMemcpyHostToDevice));
+    /* cudaMemcpy from pageable memory may return before its DMA lands, on the default
+     * stream, which the context's non-blocking stream does not wait for */
+    DDAD_CHECK_CUDA(cudaDeviceSynchronize());
 
     /* one loss reading per step, as the CPU path sums them */
     j->trainer = ddad_refine_gpu_trainer_create(j->refiner, j->members, s->K, s->dual, j->d_images, s->h, s->w,
@@ -61,18 +65,16 @@ ddad_refine_job_gpu *ddad_refine_job_gpu_create(const ddad_refine_job_spec *s)
     return j;
 }
 
+static void run_refiner(void *t, int64_t steps) { ddad_refine_gpu_trainer_run(t, steps); }
+static int poll_refiner(void *t, int wait, ddad_loss_reading *out)
+{
+    return ddad_refine_gpu_trainer_poll(t, wait, out);
+}
+
 double ddad_refine_job_gpu_run(ddad_refine_job_gpu *j, int64_t steps)
 {
-    ddad_refine_gpu_trainer_run(j->trainer, steps);
-    double sum = 0.0;
-    ddad_loss_reading r;
-    for (int64_t i = 0; i < steps; i++) {
-        if (!ddad_refine_gpu_trainer_poll(j->trainer, 1, &r))
-            ddad_fatal(DDAD_EXIT_RUNTIME, "GPU refiner: %lld of %lld loss readings arrived", (long long)i,
-                       (long long)steps);
-        sum += r.loss;
-    }
-    return sum;
+    const ddad_loss_source src = {j->trainer, run_refiner, poll_refiner, "GPU refiner"};
+    return ddad_run_summing_losses(&src, steps);
 }
 
 void ddad_refine_job_gpu_to_host(ddad_refine_job_gpu *j)

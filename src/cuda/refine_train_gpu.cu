@@ -7,7 +7,7 @@
 #include "cuda/maps_gpu.h"
 #include "cuda/refine_train_gpu.h"
 
-#define RING 64
+#define RING DDAD_GPU_LOSS_RING
 
 struct ddad_refine_gpu_trainer {
     ddad_refine_gpu *r;

@@ -137,6 +137,10 @@ static int refine_on_gpu(ddad_run *run, ddad_refine *r, ddad_ae **nets, const ui
             ddad_fatal(DDAD_EXIT_RUNTIME, "the refiner loss is %s in this epoch (GPU): lower RefineSolver.lr or set "
                        "RefineSolver.grad_clip", isnan(loss) ? "NaN" : "infinite");
         st->loss_partial += loss;
+        /* the tests' signal hook, for every global step this call ran (the CPU path calls
+         * it after each step); the signal is acted on at the epoch's end */
+        for (int64_t k = 1; k <= n; k++)
+            ddad_preempt_test_hook(run, "refine", (long)(st->epoch * steps + st->batch + k));
         st->batch += n;
         done += n;
         run->phase_time[DDAD_PHASE_REFINE] += ddad_now() - te;

@@ -10,6 +10,9 @@ if(DDAD_HAVE_CUDA)
   add_test(NAME gpu.ops COMMAND test_gpu_ops)
   add_test(NAME gpu.models COMMAND test_gpu_models)
   set_tests_properties(gpu.layers gpu.ops gpu.models PROPERTIES LABELS gpu SKIP_RETURN_CODE ${DDAD_GPU_SKIP})
+  # The trainers' loss-ring schedule: host code, runs without a GPU.
+  ddad_add_unit_test(gpu.loss_drain test_loss_drain ${CMAKE_CURRENT_LIST_DIR}/test_loss_drain.c)
+  target_include_directories(test_loss_drain PRIVATE ${DDAD_TEST_DIR})
   # Ranks sharing one GPU (the hierarchy); with several GPUs, ranks spread over them.
   # np2 forces the NCCL communicator, so one GPU also runs the NCCL calls.
   foreach(np 2 3)
