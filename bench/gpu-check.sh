@@ -85,6 +85,13 @@ if timeout 60 "$bin/ddad" synth --preset ci --out "$out/e2e.h5" >"$out/e2e_data.
     grep -E "GPU|train on|run: done" "$out/e2e_$dev.log" | tee -a "$log"
     [ -f "$out/e2e_$dev/metrics.json" ] && note "  $dev metrics: $(tr -d '\n' <"$out/e2e_$dev/metrics.json" | cut -c1-300)"
   done
+  # epochs longer than the trainers' 64-reading loss ring (UDM 68 steps at batch 2)
+  rm -rf "$out/e2e_long"
+  timeout 120 mpirun -np 2 --oversubscribe -x LD_LIBRARY_PATH "$bin/ddad" run --config configs/ci.yaml \
+    --set "Data.file=$out/e2e.h5" --set "Exp.out_dir=$out/e2e_long" --set "Exp.device=cuda" \
+    --set "Solver.bs=2" --set "Solver.num_epoch=1" >"$out/e2e_long.log" 2>&1 ||
+    { e2e_ok=0; note "  ddad run with epochs over 64 steps (Exp.device cuda) exited with $?"; }
+  grep -E "run: done" "$out/e2e_long.log" | sed 's/^/  long epochs: /' | tee -a "$log"
 else
   e2e_ok=0; note "  ddad synth failed (see e2e_data.log)"
 fi
