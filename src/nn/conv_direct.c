@@ -109,23 +109,32 @@ static inline __attribute__((always_inline)) void output_vectors(const ddad_conv
                                                                  size_t ystride)
 {
     const int C = s->c, ph = s->oh + kh - 1, pw = s->ow + kw - 1;
-    vecf acc[nk][nv];
+    /* fixed-size arrays and fully unrolled loops: GCC keeps a variable-length array of
+     * vectors in memory (every multiply-add went through the stack) */
+    vecf acc[4][4];
+#pragma GCC unroll 4
     for (int m = 0; m < nk; m++)
+#pragma GCC unroll 4
         for (int v = 0; v < nv; v++) acc[m][v] = (vecf){0};
     for (int c = 0; c < C; c++) {
         const float *pc = xp + ((size_t)c * ph + oy) * pw + ox;
         for (int i = 0; i < kh; i++)
             for (int j = 0; j < kw; j++) {
                 const float *q = pc + (size_t)i * pw + j;
-                vecf in[nv];
+                vecf in[4];
+#pragma GCC unroll 4
                 for (int v = 0; v < nv; v++) in[v] = load_vec(q + v * VL);
+#pragma GCC unroll 4
                 for (int m = 0; m < nk; m++) {
                     const float wv = w[(((size_t)(k + m) * C + c) * kh + i) * kw + j];
+#pragma GCC unroll 4
                     for (int v = 0; v < nv; v++) acc[m][v] += wv * in[v];
                 }
             }
     }
+#pragma GCC unroll 4
     for (int m = 0; m < nk; m++)
+#pragma GCC unroll 4
         for (int v = 0; v < nv; v++) {
             if (b) acc[m][v] += b[k + m];
             memcpy(yr + (size_t)m * ystride + ox + v * VL, &acc[m][v], sizeof acc[m][v]);
