@@ -20,7 +20,10 @@ static inline __attribute__((always_inline)) v16f load16(const float *p)
 static inline __attribute__((always_inline)) void dot_outputs(int ns, int in, int out, int o, int i, const float *x,
                                                               const float *wr, const float *b, float *y)
 {
-    v16f acc[ns];
+    /* a fixed size and unrolled loops keep the chains in registers (a variable-length
+     * array of 8 vectors lived on the stack) */
+    v16f acc[8];
+#pragma GCC unroll 8
     for (int s = 0; s < ns; s++) acc[s] = (v16f){0};
     int k = 0;
     for (; k + 16 <= in; k += 16) {
@@ -29,6 +32,7 @@ static inline __attribute__((always_inline)) void dot_outputs(int ns, int in, in
          * loads waited (12 AE linear layers at 8 samples: 5.9 -> 4.5 ms) */
         __builtin_prefetch(wr + k + 512);
         const v16f wv = load16(wr + k);
+#pragma GCC unroll 8
         for (int s = 0; s < ns; s++) acc[s] += wv * load16(x + (size_t)(i + s) * in + k);
     }
     for (int s = 0; s < ns; s++) {
