@@ -158,10 +158,12 @@ extern "C" void ddad_refine_gpu_forward_backward(ddad_refine_gpu *r, const float
     ddad_bn_shape s = {n, MID, hw};
     ddad_bn_backward_gpu(ctx, &s, r->z1, r->a1, r->g1, r->gam[1], r->save_mean + MID, r->save_invstd + MID, r->g1,
                          r->dgam[1], r->dbet[1], r->stats, count, red);
-    /* The biases of the two convolutions that feed train-mode BatchNorm get no gradient
-     * (NULL): it is exactly zero, the sum would only be rounding noise that Adam scales up
-     * to steps of size lr; their slots stay at the zeros they were allocated with, as the
-     * CPU path writes them (model/refine.c). */
+    /* The biases of the two convolutions that feed train-mode BatchNorm get an exact zero
+     * gradient, as the CPU path writes it (model/refine.c): summing dy would only give
+     * rounding noise that Adam scales up to steps of size lr. Written every call, so the
+     * gradient buffer is wholly overwritten (the tests poison it). */
+    DDAD_CHECK_CUDA(cudaMemsetAsync(r->dbs[0], 0, sizeof(float) * MID, ctx->stream));
+    DDAD_CHECK_CUDA(cudaMemsetAsync(r->dbs[1], 0, sizeof(float) * MID, ctx->stream));
     ddad_conv2d_backward_gpu(ctx, &r->cs[1], n, r->a0, r->wt[1], r->g1, r->g0, r->dwt[1], NULL);
     ddad_bn_backward_gpu(ctx, &s, r->z0, r->a0, r->g0, r->gam[0], r->save_mean, r->save_invstd, r->g0, r->dgam[0],
                          r->dbet[0], r->stats, count, red);

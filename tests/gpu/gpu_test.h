@@ -60,10 +60,16 @@ static inline float *host_zeros(size_t n)
 
 static inline void *dev_alloc(size_t bytes) { return ddad_gpu_malloc(bytes, "test buffer"); }
 
+/* After work on the default stream (cudaMemcpy from pageable memory may return before its
+ * DMA lands; cudaMemset is asynchronous): the contexts' streams are non-blocking and do
+ * not wait for it. */
+static inline void dev_sync(void) { DDAD_CHECK_CUDA(cudaDeviceSynchronize()); }
+
 static inline float *dev_upload(const float *h, size_t n)
 {
     float *d = (float *)dev_alloc(n * sizeof(float));
     DDAD_CHECK_CUDA(cudaMemcpy(d, h, n * sizeof(float), cudaMemcpyHostToDevice));
+    dev_sync();
     return d;
 }
 
@@ -72,10 +78,15 @@ static inline float *dev_poisoned(size_t n)
 {
     float *d = (float *)dev_alloc(n * sizeof(float));
     DDAD_CHECK_CUDA(cudaMemset(d, 0xFF, n * sizeof(float)));
+    dev_sync();
     return d;
 }
 
-static inline void dev_poison(float *d, size_t n) { DDAD_CHECK_CUDA(cudaMemset(d, 0xFF, n * sizeof(float))); }
+static inline void dev_poison(float *d, size_t n)
+{
+    DDAD_CHECK_CUDA(cudaMemset(d, 0xFF, n * sizeof(float)));
+    dev_sync();
+}
 
 static inline float *dev_download(const float *d, size_t n)
 {

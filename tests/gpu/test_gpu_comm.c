@@ -62,8 +62,10 @@ int main(int argc, char **argv)
     double *hd = (double *)malloc(n * sizeof(double)), *d_d = (double *)dev_alloc(n * sizeof(double));
     for (size_t i = 0; i < n; i++) hd[i] = (double)mine[i];
     DDAD_CHECK_CUDA(cudaMemcpy(d_d, hd, n * sizeof(double), cudaMemcpyHostToDevice));
+    dev_sync();
     ddad_gpu_allreduce_sum_double(comm, d_d, n, ctx->stream);
     DDAD_CHECK_CUDA(cudaStreamSynchronize(ctx->stream));
+    dev_sync();   /* the context streams do not order the default one */
     DDAD_CHECK_CUDA(cudaMemcpy(hd, d_d, n * sizeof(double), cudaMemcpyDeviceToHost));
     float *hf = host_zeros(n);
     for (size_t i = 0; i < n; i++) hf[i] = (float)hd[i];
@@ -86,6 +88,7 @@ int main(int argc, char **argv)
     float *d_in = dev_upload(in + (size_t)rank * local * per, (size_t)local * per);
     uint8_t *d_t = (uint8_t *)dev_alloc(local * hw);
     DDAD_CHECK_CUDA(cudaMemcpy(d_t, t + (size_t)rank * local * hw, local * hw, cudaMemcpyHostToDevice));
+    dev_sync();
     ddad_gpu_reducer red = ddad_gpu_comm_reducer(comm);
     ddad_refine_gpu_forward_backward(gpu, d_in, d_t, local, global, &red);
     ddad_gpu_allreduce_sum_float(comm, ddad_refine_gpu_grads(gpu), ddad_refine_gpu_n_params(gpu), ctx->stream);

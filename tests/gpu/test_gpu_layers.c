@@ -87,9 +87,14 @@ static void test_linear(ddad_gpu_ctx *ctx, double tol, int n, int in, int out)
     free(x), free(w), free(b), free(dy), free(y), free(dx), free(dw), free(db);
 }
 
-static void check_stats(const char *what, const double *d_stats, const double *want, int n)
+/* The per-channel sums both paths take in double, against the CPU's: the CPU rounds each
+ * sample's forward sums to 36 bits (nn/sum_grain.h, 2^-37 relative) and adds the backward
+ * sums in float lanes (flushed into double every 256 elements), so the bound is what
+ * those roundings allow (measured 2-3e-12 forward, 8e-8 to 1e-7 backward). */
+static void check_stats(const char *what, const double *d_stats, const double *want, int n, double tol)
 {
     double got[2 * 2048];
+    dev_sync();   /* the context streams do not order the default one */
     DDAD_CHECK_CUDA(cudaMemcpy(got, d_stats, sizeof(double) * n, cudaMemcpyDeviceToHost));
     double num = 0, den = 0;
     for (int i = 0; i < n; i++) {
@@ -98,9 +103,9 @@ static void check_stats(const char *what, const double *d_stats, const double *w
     }
     double e = den > 0 ? sqrt(num / den) : sqrt(num);
     g_checks++;
-    int ok = isfinite(e) && e <= 1e-12;
+    int ok = isfinite(e) && e <= tol;
     if (!ok) g_failures++;
-    printf("  %-44s rel err %.3e (tol 1e-12) %s\n", what, e, ok ? "ok" : "FAIL");
+    printf("  %-44s rel err %.3e (tol %.0e) %s\n", what, e, tol, ok ? "ok" : "FAIL");
 }
 
 static void test_bn(ddad_gpu_ctx *ctx, double tol, int n, int c, int hw, int relu)
@@ -125,6 +130,7 @@ static void test_bn(ddad_gpu_ctx *ctx, double tol, int n, int c, int hw, int rel
           *d_dbt = dev_poisoned(c), *d_ye = dev_poisoned(nx);
     double *d_stats = (double *)dev_alloc(sizeof(double) * 2 * c);
     DDAD_CHECK_CUDA(cudaMemset(d_stats, 0xFF, sizeof(double) * 2 * c));
+    dev_sync();
     printf(" batchnorm n%d c%d hw%d relu%d\n", n, c, hw, relu);
     ddad_bn_forward_train_gpu(ctx, &s, d_x, d_g, d_b, relu, d_y, d_rm, d_rv, d_sm, d_si, d_stats, (double)n * hw, NULL);
     check_dev("bn train y", d_y, y, nx, tol);
@@ -132,14 +138,14 @@ static void test_bn(ddad_gpu_ctx *ctx, double tol, int n, int c, int hw, int rel
     check_dev("bn running_var", d_rv, rv, c, tol);
     check_dev("bn save_mean", d_sm, sm, c, tol);
     check_dev("bn save_invstd", d_si, si, c, tol);
-    check_stats("bn forward sums (double)", d_stats, stats, 2 * c);
+    check_stats("bn forward sums (double)", d_stats, stats, 2 * c, 1e-10);
     // Backward in place (dx aliases dy), as the networks call it.
     ddad_bn_backward_gpu(ctx, &s, d_x, relu ? d_y : NULL, d_dy, d_g, d_sm, d_si, d_dy, d_dg, d_dbt, d_stats,
                          (double)n * hw, NULL);
     check_dev("bn dx (in place)", d_dy, dx, nx, tol);
     check_dev("bn dgamma", d_dg, dg, c, tol);
     check_dev("bn dbeta", d_dbt, dbt, c, tol);
-    check_stats("bn backward sums (double)", d_stats, bstats, 2 * c);
+    check_stats("bn backward sums (double)", d_stats, bstats, 2 * c, 1e-6);
     ddad_bn_forward_eval_gpu(ctx, &s, d_x, d_g, d_b, relu, d_rm, d_rv, d_ye);
     check_dev("bn eval y", d_ye, ye, nx, tol);
     void *dev[] = {d_x, d_g, d_b, d_rm, d_rv, d_dy, d_y, d_sm, d_si, d_dg, d_dbt, d_ye, d_stats};

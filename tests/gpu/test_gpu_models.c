@@ -22,15 +22,36 @@
 
 #define TOL_E2E 1e-4
 
+/* Gradients that are exactly zero in exact arithmetic: biases whose effect reaches a
+ * train-mode BatchNorm only linearly. Both paths hold independent rounding noise there
+ * (rms 1e-11 to 1e-8), so their error is measured against the whole buffer's norm, as
+ * tests/parity does against the largest gradient. */
+static int zero_in_exact_arithmetic(const char *name)
+{
+    return !strcmp(name, "linear_enc.0.bias") || !strcmp(name, "linear_enc.3.bias") ||
+           !strcmp(name, "linear_dec.0.bias");
+}
+
 static void compare_tensors(const char *what, const ddad_paramset *layout, const float *d_buf, const float *host,
                             double tol)
 {
     float *got = dev_download(d_buf, layout->n_params);
+    double whole = 0.0;
+    for (size_t i = 0; i < layout->n_params; i++) whole += (double)host[i] * host[i];
+    whole = sqrt(whole);
     double worst = 0.0;
     const char *worst_name = "";
     for (int i = 0; i < layout->n_param_desc; i++) {
         const ddad_tensor_desc *t = &layout->param_desc[i];
         double e = rel_err(got + t->offset, host + t->offset, t->count);
+        if (zero_in_exact_arithmetic(t->name)) {
+            double num = 0.0;
+            for (size_t j = 0; j < t->count; j++) {
+                double d = (double)got[t->offset + j] - host[t->offset + j];
+                num += d * d;
+            }
+            e = isfinite(num) && whole > 0.0 ? sqrt(num) / whole : INFINITY;
+        }
         if (!(e <= worst)) {
             worst = e;
             worst_name = t->name;
@@ -58,6 +79,7 @@ static void test_ae(ddad_gpu_ctx *ctx, int unc)
     ddad_ae_init(cpu, 11, DDAD_MOD_NDM, 0);
     ddad_ae_gpu_upload(gpu, ps);
     DDAD_CHECK_CUDA(cudaMemset(ddad_ae_gpu_grads(gpu), 0xFF, ps->n_params * sizeof(float)));
+    dev_sync();
     ddad_ae_gpu_forward_backward(gpu, d_x, N);
     float loss = ddad_ae_forward_backward(cpu, x, N);
     check_scalar("loss", ddad_gpu_read_float(ctx, ddad_ae_gpu_loss(gpu)), loss, TOL_E2E);
@@ -65,7 +87,10 @@ static void test_ae(ddad_gpu_ctx *ctx, int unc)
     compare_tensors("gradients", ps, ddad_ae_gpu_grads(gpu), ps->grads, TOL_E2E);
 
     // The first training step (forward, backward, Adam) from the same initialisation.
-    ddad_adam_cfg opt = ddad_adam_defaults(5e-4f, 0.0f);
+    /* weight decay 1e-4 (members train with 0): Adam's first step is lr * g / (|g| + eps),
+     * so the rounding noise of the gradients that are zero in exact arithmetic would move
+     * those biases by +-lr at random on either side; wd * p outweighs that noise 400-fold */
+    ddad_adam_cfg opt = ddad_adam_defaults(5e-4f, 1e-4f);
     ddad_ae_init(cpu, 11, DDAD_MOD_NDM, 0);
     ddad_ae_gpu_upload(gpu, ps);
     ddad_ae_gpu_train_step(gpu, d_x, N, &opt);
@@ -115,6 +140,7 @@ static void test_refine(ddad_gpu_ctx *ctx)
     uint8_t *d_t = (uint8_t *)dev_alloc(N * hw);
     DDAD_CHECK_CUDA(cudaMemcpy(d_t, t, N * hw, cudaMemcpyHostToDevice));
     DDAD_CHECK_CUDA(cudaMemset(ddad_refine_gpu_grads(gpu), 0xFF, ps->n_params * sizeof(float)));
+    dev_sync();
     ddad_refine_gpu_forward_backward(gpu, d_in, d_t, N, N, NULL);
     float loss = ddad_refine_forward_backward(cpu, in, t, N, N, NULL);
     check_scalar("focal loss", ddad_gpu_read_float(ctx, ddad_refine_gpu_loss(gpu)), loss, TOL_E2E);
@@ -149,6 +175,7 @@ static void test_trainer(ddad_gpu_ctx *ctx)
     int64_t *d_order = (int64_t *)dev_alloc(sizeof order);
     DDAD_CHECK_CUDA(cudaMemcpy(d_img, img, nimg * hw, cudaMemcpyHostToDevice));
     DDAD_CHECK_CUDA(cudaMemcpy(d_order, order, sizeof order, cudaMemcpyHostToDevice));
+    dev_sync();
     ddad_ae *cpu = ddad_ae_create(&shape, 2, 1);
     ddad_ae_init(cpu, 3, DDAD_MOD_UDM, 1);
     ddad_adam_cfg opt = ddad_adam_defaults(5e-4f, 0.0f);
@@ -209,6 +236,7 @@ static void test_refine_trainer(ddad_gpu_ctx *ctx)
     ddad_fpi_patch *d_patch = (ddad_fpi_patch *)dev_alloc(sizeof patches);
     DDAD_CHECK_CUDA(cudaMemcpy(d_img, img, nimg * hw, cudaMemcpyHostToDevice));
     DDAD_CHECK_CUDA(cudaMemcpy(d_patch, patches, sizeof patches, cudaMemcpyHostToDevice));
+    dev_sync();
 
     // The CPU side: members in eval mode, refiner in train mode.
     ddad_ae *cm[6];

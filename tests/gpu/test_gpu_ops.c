@@ -49,6 +49,7 @@ static void test_losses(ddad_gpu_ctx *ctx)
     float *d_p = dev_upload(prob, 2 * cnt);
     uint8_t *d_t = (uint8_t *)dev_alloc(cnt);
     DDAD_CHECK_CUDA(cudaMemcpy(d_t, t, cnt, cudaMemcpyHostToDevice));
+    dev_sync();
     dev_poison(d_g, 2 * cnt);
     dev_poison(d_s, 2);
     ddad_focal_loss_gpu(ctx, n, hw, d_p, d_t, norm, d_g, d_s);
@@ -73,13 +74,16 @@ static void test_adam(ddad_gpu_ctx *ctx, float wd, float clip)
           *d_v = dev_upload(ps.adam_v, n);
     int64_t *d_step = (int64_t *)dev_alloc(sizeof(int64_t));
     DDAD_CHECK_CUDA(cudaMemset(d_step, 0, sizeof(int64_t)));
+    dev_sync();
     ddad_adam_cfg cfg = ddad_adam_defaults(1e-3f, wd);
     cfg.grad_clip = clip;
     printf(" adam n=%zu wd %g clip %g, 5 steps\n", n, wd, clip);
     for (int s = 0; s < 5; s++) {
         float *g = host_rand(n, -0.01f, 0.01f);
         memcpy(ps.grads, g, n * sizeof(float));
+        dev_sync();   /* the previous step's kernels write d_g */
         DDAD_CHECK_CUDA(cudaMemcpy(d_g, g, n * sizeof(float), cudaMemcpyHostToDevice));
+        dev_sync();
         ddad_adam_step(&ps, &cfg);
         ddad_adam_step_gpu(ctx, n, d_p, d_g, d_m, d_v, d_step, &cfg);
         free(g);
@@ -89,6 +93,7 @@ static void test_adam(ddad_gpu_ctx *ctx, float wd, float clip)
     check_dev("adam exp_avg_sq", d_v, ps.adam_v, n, TOL_FP32);
     check_dev("adam grads (clipped in place)", d_g, ps.grads, n, TOL_FP32);
     int64_t step = 0;
+    dev_sync();   /* the context streams do not order the default one */
     DDAD_CHECK_CUDA(cudaMemcpy(&step, d_step, sizeof step, cudaMemcpyDeviceToHost));
     check_scalar("adam device step counter", (double)step, (double)ps.step, 0.0);
     void *dev[] = {d_p, d_g, d_m, d_v, d_step};
@@ -127,6 +132,7 @@ static void test_batches(ddad_gpu_ctx *ctx)
     DDAD_CHECK_CUDA(cudaMemcpy(d_order, order, sizeof order, cudaMemcpyHostToDevice));
     DDAD_CHECK_CUDA(cudaMemcpy(d_patch, patches, sizeof patches, cudaMemcpyHostToDevice));
     DDAD_CHECK_CUDA(cudaMemset(d_cur, 0, sizeof(int64_t)));
+    dev_sync();
     float *want = host_zeros(batch * hw), *d_x = dev_poisoned(batch * hw);
     uint8_t *tw = (uint8_t *)malloc(batch * hw), *tg = (uint8_t *)malloc(batch * hw), *d_t = (uint8_t *)dev_alloc(batch * hw);
     printf(" batch gather and FPI, %d steps of %d through the device cursor\n", steps, batch);
@@ -154,13 +160,16 @@ static void test_batches(ddad_gpu_ctx *ctx)
         }
         dev_poison(d_x, batch * hw);
         DDAD_CHECK_CUDA(cudaMemset(d_t, 0xFF, batch * hw));
+        dev_sync();
         ddad_fpi_apply_gpu(ctx, d_img, h, w, d_patch, d_cur, batch, d_x, d_t);
         check_dev("FPI images (bitwise)", d_x, want, batch * hw, 0.0);
+        dev_sync();   /* the context streams do not order the default one */
         DDAD_CHECK_CUDA(cudaMemcpy(tg, d_t, batch * hw, cudaMemcpyDeviceToHost));
         check_scalar("FPI targets equal", (double)memcmp(tg, tw, batch * hw), 0.0, 0.0);
         ddad_cursor_advance_gpu(ctx, d_cur, steps);
     }
     int64_t cur = -1;
+    dev_sync();   /* the context streams do not order the default one */
     DDAD_CHECK_CUDA(cudaMemcpy(&cur, d_cur, sizeof cur, cudaMemcpyDeviceToHost));
     check_scalar("cursor wrapped to 0", (double)cur, 0.0, 0.0);
     void *dev[] = {d_img, d_order, d_cur, d_patch, d_x, d_t};
