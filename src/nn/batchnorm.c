@@ -10,6 +10,7 @@
 
 typedef float v8f __attribute__((vector_size(BN_LANES * sizeof(float))));
 typedef int v8i __attribute__((vector_size(BN_LANES * sizeof(int))));
+typedef double v8d __attribute__((vector_size(BN_LANES * sizeof(double))));
 #define BN_BLOCK 256
 
 void ddad_bn_forward_train(const ddad_bn_shape *s, const float *x, const float *gamma, const float *beta, int relu,
@@ -26,12 +27,19 @@ void ddad_bn_forward_train(const ddad_bn_shape *s, const float *x, const float *
             const float *p = x + ((size_t)n * C + c) * HW;
             double a[BN_LANES] = {0}, b[BN_LANES] = {0};
             int i = 0;
-            for (; i + BN_LANES <= HW; i += BN_LANES)
-                for (int l = 0; l < BN_LANES; l++) {
-                    double v = p[i + l];
-                    a[l] += v;
-                    b[l] += v * v;
+            if (HW >= BN_LANES) {
+                /* the same lanes as vector types: the compiler left this loop scalar */
+                v8d va = {0}, vb = {0};
+                for (; i + BN_LANES <= HW; i += BN_LANES) {
+                    v8f f;
+                    memcpy(&f, p + i, sizeof f);
+                    const v8d v = __builtin_convertvector(f, v8d);
+                    va += v;
+                    vb += v * v;
                 }
+                memcpy(a, &va, sizeof a);
+                memcpy(b, &vb, sizeof b);
+            }
             for (; i < HW; i++) {
                 double v = p[i];
                 a[0] += v;
