@@ -245,17 +245,59 @@ void ddad_conv_direct_backward_data(const ddad_conv_shape *s, int n, const float
     forward_any(&t, n, dy, w_flip, NULL, dx, planes_area(s, ws));
 }
 
-/* Task t = (k, c) of one sample's weight gradient from its padded planes: the kh x kw
- * taps in VL lanes over the output, reduced in double and rounded to float, added into
- * dw_sum. Always inlined with constant kh, kw inside the callers' parallel loops (an
- * OpenMP region is outlined before inlining, so the constants must reach the task body
- * from inside it), which keeps the kk accumulators in registers. */
+/* One sample's weight gradient for output channels k .. k + nk - 1 (nk <= 2) and input
+ * channel c, from its padded planes: the kh x kw taps in VL lanes over the output, the nk
+ * channels sharing each input load, reduced in double and rounded to float, added into
+ * dw_sum. A (k, c) pair's sums run in the same order whatever nk is. Always inlined with
+ * constant nk, kh, kw inside the callers' parallel loops (an OpenMP region is outlined
+ * before inlining, so the constants must reach the body from inside it), with fixed-size
+ * accumulator arrays: both keep the accumulators in registers. */
+#define WG_TAPS 9   /* register-resident accumulators per channel: kernels up to 3 x 3 */
 static inline __attribute__((always_inline)) void weight_task(const ddad_conv_shape *s, const float *xp,
-                                                              const float *dy, double *dw_sum, int t, int kh, int kw)
+                                                              const float *dy, double *dw_sum, int k, int nk, int c,
+                                                              int kh, int kw)
 {
     const int C = s->c, kk = kh * kw;
     const int ph = s->oh + kh - 1, pw = s->ow + kw - 1;
-    const int k = t / C, c = t % C;
+    vecf acc[2][WG_TAPS];
+#pragma GCC unroll 2
+    for (int m = 0; m < nk; m++)
+#pragma GCC unroll 9
+        for (int q = 0; q < kk; q++) acc[m][q] = (vecf){0};
+    const size_t plane = (size_t)s->oh * s->ow;
+    const float *g = dy + (size_t)k * plane;
+    const float *pc = xp + (size_t)c * ph * pw;
+    for (int oy = 0; oy < s->oh; oy++)
+        for (int ox = 0; ox < s->ow; ox += VL) {
+            vecf gv[2];
+#pragma GCC unroll 2
+            for (int m = 0; m < nk; m++) gv[m] = load_vec(g + (size_t)m * plane + (size_t)oy * s->ow + ox);
+#pragma GCC unroll 3
+            for (int i = 0; i < kh; i++)
+#pragma GCC unroll 3
+                for (int j = 0; j < kw; j++) {
+                    const vecf xv = load_vec(pc + (size_t)(oy + i) * pw + ox + j);
+#pragma GCC unroll 2
+                    for (int m = 0; m < nk; m++) acc[m][i * kw + j] += gv[m] * xv;
+                }
+        }
+    for (int m = 0; m < nk; m++) {
+        double *dw = dw_sum + ((size_t)(k + m) * C + c) * kk;
+        for (int q = 0; q < kk; q++) {
+            float lanes[VL];
+            memcpy(lanes, &acc[m][q], sizeof lanes);
+            double sum = 0.0;
+            for (int l = 0; l < VL; l++) sum += lanes[l];
+            dw[q] += (double)(float)sum;   /* float per sample: exact double sums (sum_grain.h) */
+        }
+    }
+}
+
+/* The same, one (k, c) at a time, for kernels over WG_TAPS taps. */
+static void weight_task_any(const ddad_conv_shape *s, const float *xp, const float *dy, double *dw_sum, int k, int c)
+{
+    const int C = s->c, kh = s->kh, kw = s->kw, kk = kh * kw;
+    const int ph = s->oh + kh - 1, pw = s->ow + kw - 1;
     vecf acc[kk];
     for (int q = 0; q < kk; q++) acc[q] = (vecf){0};
     const float *g = dy + (size_t)k * s->oh * s->ow;
@@ -266,25 +308,32 @@ static inline __attribute__((always_inline)) void weight_task(const ddad_conv_sh
             for (int i = 0; i < kh; i++)
                 for (int j = 0; j < kw; j++) acc[i * kw + j] += gv * load_vec(pc + (size_t)(oy + i) * pw + ox + j);
         }
-    double *dw = dw_sum + (size_t)t * kk;
+    double *dw = dw_sum + ((size_t)k * C + c) * kk;
     for (int q = 0; q < kk; q++) {
         float lanes[VL];
         memcpy(lanes, &acc[q], sizeof lanes);
         double sum = 0.0;
         for (int l = 0; l < VL; l++) sum += lanes[l];
-        dw[q] += (double)(float)sum;   /* float per sample: exact double sums (sum_grain.h) */
+        dw[q] += (double)(float)sum;
     }
 }
 
+/* Tasks: pairs of output channels (and a last single one when K is odd) x input channels. */
 static void weight_vec_sample(const ddad_conv_shape *s, const float *xp, const float *dy, double *dw_sum)
 {
-    const int tasks = s->k * s->c;
+    const int C = s->c, K = s->k, pairs = K / 2;
     if (s->kh == 3 && s->kw == 3) {
 #pragma omp parallel for schedule(static)
-        for (int t = 0; t < tasks; t++) weight_task(s, xp, dy, dw_sum, t, 3, 3);
+        for (int t = 0; t < (pairs + K % 2) * C; t++) {
+            const int kp = t / C, c = t % C;
+            if (kp < pairs)
+                weight_task(s, xp, dy, dw_sum, 2 * kp, 2, c, 3, 3);
+            else
+                weight_task(s, xp, dy, dw_sum, K - 1, 1, c, 3, 3);
+        }
     } else {
 #pragma omp parallel for schedule(static)
-        for (int t = 0; t < tasks; t++) weight_task(s, xp, dy, dw_sum, t, s->kh, s->kw);
+        for (int t = 0; t < K * C; t++) weight_task_any(s, xp, dy, dw_sum, t / C, t % C);
     }
 }
 
