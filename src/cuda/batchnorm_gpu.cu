@@ -1,6 +1,7 @@
 // BatchNorm kernels. Per-channel sums: each block adds a fixed slice of one channel in
 // double, a second pass adds the slices in order, so the sums do not depend on scheduling.
-// The elementwise passes use the same float expressions as the CPU reference.
+// The elementwise passes use the CPU reference's expressions (train-mode normalisation in
+// double, as nn/batchnorm.c).
 #include "cuda/batchnorm_gpu.h"
 #include "cuda/c_api.h"
 #include "cuda/cuda_check.h"
@@ -14,7 +15,8 @@ static int bn_slices(const ddad_bn_shape *s)
     size_t p = per / 4096;
     if (p < 1) p = 1;
     if (p > 256) p = 256;
-    size_t cap = (DDAD_GPU_SCRATCH - (size_t)s->c) / (2 * (size_t)s->c);
+    // after the partials: the train-mode normalisation's mean and scale, C doubles each
+    size_t cap = (DDAD_GPU_SCRATCH - 2 * (size_t)s->c) / (2 * (size_t)s->c);
     if (p > cap) p = cap;
     if (p < 1) ddad_fatal(DDAD_EXIT_RUNTIME, "BatchNorm with %d channels exceeds the GPU scratch buffer", s->c);
     return (int)p;
@@ -114,11 +116,11 @@ __global__ void k_bn_sum(int C, int P, const double *__restrict__ part, double *
     }
 }
 
-// Batch statistics -> saved mean / invstd, running statistics, and the affine map.
+// Batch statistics -> saved mean / invstd, running statistics, and the normalisation's
+// mean and scale in double (k_bn_apply_train).
 __global__ void k_bn_params(int C, const double *__restrict__ stats, double count, const float *__restrict__ gamma,
-                            const float *__restrict__ beta, float *__restrict__ rmean, float *__restrict__ rvar,
-                            float *__restrict__ save_mean, float *__restrict__ save_invstd, float *__restrict__ scale,
-                            float *__restrict__ shift)
+                            float *__restrict__ rmean, float *__restrict__ rvar, float *__restrict__ save_mean,
+                            float *__restrict__ save_invstd, double *__restrict__ mean_d, double *__restrict__ scale_d)
 {
     int c = blockIdx.x * blockDim.x + threadIdx.x;
     if (c >= C) return;
@@ -131,8 +133,8 @@ __global__ void k_bn_params(int C, const double *__restrict__ stats, double coun
     double unbiased = count > 1.0 ? var * count / (count - 1.0) : var;
     rmean[c] = (float)((1.0 - DDAD_BN_MOMENTUM) * rmean[c] + DDAD_BN_MOMENTUM * mean);
     rvar[c] = (float)((1.0 - DDAD_BN_MOMENTUM) * rvar[c] + DDAD_BN_MOMENTUM * unbiased);
-    scale[c] = (float)(gamma[c] * invstd);
-    shift[c] = (float)(beta[c] - mean * gamma[c] * invstd);
+    mean_d[c] = mean;
+    scale_d[c] = gamma[c] * invstd;
 }
 
 __global__ void k_bn_eval_params(int C, const float *__restrict__ gamma, const float *__restrict__ beta,
@@ -152,6 +154,20 @@ __global__ void k_bn_apply(size_t total, int C, int HW, int relu, const float *_
     for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
         int c = (int)((i / HW) % C);
         float v = x[i] * scale[c] + shift[c];
+        y[i] = relu ? (v > 0.0f ? v : 0.0f) : v;
+    }
+}
+
+// Train mode, the CPU reference's expression (nn/batchnorm.c): (x - mean) in double, since
+// a channel's mean can be far larger than its spread (BatchNorm1d after a linear layer),
+// where x * scale + shift in float would lose |mean| / std x 6e-8.
+__global__ void k_bn_apply_train(size_t total, int C, int HW, int relu, const float *__restrict__ x,
+                                 const double *__restrict__ mean_d, const double *__restrict__ scale_d,
+                                 const float *__restrict__ beta, float *__restrict__ y)
+{
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
+        int c = (int)((i / HW) % C);
+        float v = (float)(((double)x[i] - mean_d[c]) * scale_d[c] + (double)beta[c]);
         y[i] = relu ? (v > 0.0f ? v : 0.0f) : v;
     }
 }
@@ -188,7 +204,7 @@ extern "C" void ddad_bn_forward_train_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape
 {
     const int C = s->c, P = bn_slices(s);
     double *part = ctx->scratch;
-    float *scale = (float *)(ctx->scratch + (size_t)2 * C * P), *shift = scale + C;
+    double *mean_d = ctx->scratch + (size_t)2 * C * P, *scale_d = mean_d + C;
     if (s->hw == 1)
         k_bn_cols_fwd<<<per_channel_blocks(C), DDAD_THREADS, 0, ctx->stream>>>(s->n, C, x, part);
     else
@@ -198,10 +214,11 @@ extern "C" void ddad_bn_forward_train_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape
     DDAD_CHECK_LAUNCH("BatchNorm statistics");
     reduce(ctx, red, stats, 2 * C);
     k_bn_params<<<per_channel_blocks(C), DDAD_THREADS, 0, ctx->stream>>>(
-        C, stats, global_count, gamma, beta, running_mean, running_var, save_mean, save_invstd, scale, shift);
+        C, stats, global_count, gamma, running_mean, running_var, save_mean, save_invstd, mean_d, scale_d);
     DDAD_CHECK_LAUNCH("BatchNorm parameters");
     size_t total = (size_t)s->n * C * s->hw;
-    k_bn_apply<<<ddad_blocks(total), DDAD_THREADS, 0, ctx->stream>>>(total, C, s->hw, relu, x, scale, shift, y);
+    k_bn_apply_train<<<ddad_blocks(total), DDAD_THREADS, 0, ctx->stream>>>(total, C, s->hw, relu, x, mean_d, scale_d,
+                                                                            beta, y);
     DDAD_CHECK_LAUNCH("BatchNorm apply");
 }
 
