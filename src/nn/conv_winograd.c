@@ -87,6 +87,12 @@ static const double Gm[ALPHA][3] = {
     {0.0, 0.0, 1.0},
 };
 
+/* F(2x2, 3x3): 4x4 input tiles at stride 2, G (4 x 3) in double. */
+#define TILE2 2
+#define ALPHA2 4
+#define NXI2 16
+static const double G2[ALPHA2][3] = {{1.0, 0.0, 0.0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0.0, 0.0, 1.0}};
+
 typedef struct {
     int h, w, th, tw, tiles;   /* plane size, tile rows and columns, tiles per sample */
 } geometry;
@@ -143,20 +149,32 @@ static regions carve(const ddad_conv_shape *s, float *ws)
     return r;
 }
 
-/* U[xi][o][i] = (G w[o][i] GT)[xi] for weights w [cout][cin][3][3], with G alpha x 3
- * (Gm for F(4x4), G2 for F(2x2)), in double, rounded to float. */
-static void weight_transform(int alpha, const double (*G)[3], int cout, int cin, const float *w, float *u)
+/* U[xi][o][i] = (G w[o][i] GT)[xi] for the weights w[o][i] of pair p = o * cin + i, with
+ * G alpha x 3 (Gm for F(4x4), G2 for F(2x2)), in double, rounded to float. Inlined with
+ * a constant alpha and table inside the parallel loops below, so that the compiler folds
+ * G's zeros and ones (as a run-time table, 1.0% of a refiner step). */
+static inline __attribute__((always_inline)) void weight_transform_pair(int alpha, const double (*G)[3], size_t oi,
+                                                                        const float *w, float *u, size_t p)
+{
+    const float *g = w + p * 9;
+    double t[ALPHA][3];   /* ALPHA: the larger transform */
+    for (int a = 0; a < alpha; a++)
+        for (int c = 0; c < 3; c++) t[a][c] = G[a][0] * g[c] + G[a][1] * g[3 + c] + G[a][2] * g[6 + c];
+    for (int a = 0; a < alpha; a++)
+        for (int b = 0; b < alpha; b++)
+            u[(size_t)(a * alpha + b) * oi + p] = (float)(t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2]);
+}
+
+/* U for all cout x cin pairs: F(4x4) (alpha ALPHA, table Gm) or F(2x2) (ALPHA2, G2). */
+static void weight_transform(int alpha, int cout, int cin, const float *w, float *u)
 {
     const size_t oi = (size_t)cout * cin;
+    if (alpha == ALPHA) {
 #pragma omp parallel for schedule(static)
-    for (long p = 0; p < (long)oi; p++) {
-        const float *g = w + (size_t)p * 9;
-        double t[ALPHA][3];   /* ALPHA: the larger transform */
-        for (int a = 0; a < alpha; a++)
-            for (int c = 0; c < 3; c++) t[a][c] = G[a][0] * g[c] + G[a][1] * g[3 + c] + G[a][2] * g[6 + c];
-        for (int a = 0; a < alpha; a++)
-            for (int b = 0; b < alpha; b++)
-                u[(size_t)(a * alpha + b) * oi + p] = (float)(t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2]);
+        for (long p = 0; p < (long)oi; p++) weight_transform_pair(ALPHA, Gm, oi, w, u, (size_t)p);
+    } else {
+#pragma omp parallel for schedule(static)
+        for (long p = 0; p < (long)oi; p++) weight_transform_pair(ALPHA2, G2, oi, w, u, (size_t)p);
     }
 }
 
@@ -275,7 +293,7 @@ void ddad_winograd_forward(const ddad_conv_shape *s, int n, const float *x, cons
 {
     const geometry g = geom(s);
     regions r = carve(s, ws);
-    weight_transform(ALPHA, Gm, s->k, s->c, w, r.u);
+    weight_transform(ALPHA, s->k, s->c, w, r.u);
     convolve(&g, n, s->chunk, s->c, s->k, x, r.u, b, y, r.v, r.m);
 }
 
@@ -289,7 +307,7 @@ void ddad_winograd_backward_data(const ddad_conv_shape *s, int n, const float *w
     for (int c = 0; c < C; c++)
         for (int k = 0; k < K; k++)
             for (int q = 0; q < 9; q++) r.wflip[((size_t)c * K + k) * 9 + q] = w[((size_t)k * C + c) * 9 + (8 - q)];
-    weight_transform(ALPHA, Gm, C, K, r.wflip, r.u);
+    weight_transform(ALPHA, C, K, r.wflip, r.u);
     convolve(&g, n, s->chunk, K, C, dy, r.u, NULL, dx, r.v, r.m);
 }
 
@@ -298,11 +316,6 @@ void ddad_winograd_backward_data(const ddad_conv_shape *s, int n, const float *w
  * coefficients 0, +-1 (and 1/2 in G), so its float32 error stays near a direct GEMM's;
  * with F(4x4, 3x3) the weight gradient's error, after Adam steps turn tiny gradients into
  * whole steps, broke the 10-step parity bound (docs/NN.md). */
-#define TILE2 2
-#define ALPHA2 4
-#define NXI2 16
-
-static const double G2[ALPHA2][3] = {{1.0, 0.0, 0.0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0.0, 0.0, 1.0}};
 
 /* V[xi][off + t] (xi stride vs) = (BT d_t B)[xi], 4x4 tiles at stride 2, pad 1. */
 static void input_transform2(int h, int w, const float *xp, float *v, size_t vs, size_t off)
@@ -468,7 +481,7 @@ void ddad_winograd_forward2(const ddad_conv_shape *s, int n, const float *x, con
     const int C = s->c, K = s->k, h = s->h, wd = s->w;
     const int T = ((h + 1) / 2) * ((wd + 1) / 2);
     const size_t plane = (size_t)h * wd;
-    weight_transform(ALPHA2, G2, K, C, w, r.u);
+    weight_transform(ALPHA2, K, C, w, r.u);
     for (int n0 = 0; n0 < n; n0 += s->chunk) {
         const int nb = n - n0 < s->chunk ? n - n0 : s->chunk;
         const size_t tn = (size_t)nb * T;
