@@ -80,6 +80,12 @@ extern "C" int ddad_gpu_ctx_capturing(const ddad_gpu_ctx *ctx)
     return st != cudaStreamCaptureStatusNone;
 }
 
+extern "C" void ddad_gpu_upload(ddad_gpu_ctx *ctx, void *d_dst, const void *src, size_t bytes)
+{
+    DDAD_CHECK_CUDA(cudaMemcpyAsync(d_dst, src, bytes, cudaMemcpyHostToDevice, ctx->stream));
+    DDAD_CHECK_CUDA(cudaStreamSynchronize(ctx->stream));
+}
+
 extern "C" float ddad_gpu_read_float(ddad_gpu_ctx *ctx, const float *d_value)
 {
     float v = 0.0f;

@@ -50,6 +50,11 @@ void ddad_gpu_ctx_set_precision(ddad_gpu_ctx *ctx, ddad_gpu_precision precision)
 /* Makes sure the shared workspace holds at least `bytes` (never call while capturing). */
 void ddad_gpu_ctx_reserve(ddad_gpu_ctx *ctx, size_t bytes);
 void ddad_gpu_ctx_sync(ddad_gpu_ctx *ctx);
+/* Copies host memory to the device on ctx's stream and waits for it: data the context's
+ * kernels will read. (A plain cudaMemcpy goes through the default stream, which ctx's
+ * non-blocking stream does not wait for, and from pageable memory it may return before
+ * the transfer lands.) */
+void ddad_gpu_upload(ddad_gpu_ctx *ctx, void *d_dst, const void *src, size_t bytes);
 /* Synchronous read of one device float (tests, logs; never inside a timed loop). */
 float ddad_gpu_read_float(ddad_gpu_ctx *ctx, const float *d_value);
 /* 1 while ctx->stream is being captured into a graph. */

@@ -2,9 +2,10 @@
 
 #include "core/error.h"
 
-int64_t ddad_loss_drain_collect(int64_t steps, int64_t queued, int64_t collected, int64_t chunk)
+/* Readings to collect now so that the next chunk fits in the ring: all but one chunk's
+ * while more steps are to come, all of them at the end. */
+static int64_t to_collect(int64_t steps, int64_t queued, int64_t collected, int64_t chunk)
 {
-    /* leave one chunk pending while more is to come, none at the end */
     const int64_t keep = queued < steps ? chunk : 0;
     const int64_t pending = queued - collected;
     return pending > keep ? pending - keep : 0;
@@ -21,7 +22,7 @@ double ddad_run_summing_losses(const ddad_loss_source *src, int64_t steps)
             src->run(src->trainer, n);
             queued += n;
         }
-        for (int64_t k = ddad_loss_drain_collect(steps, queued, collected, chunk); k > 0; k--) {
+        for (int64_t k = to_collect(steps, queued, collected, chunk); k > 0; k--) {
             ddad_loss_reading r;
             if (!src->poll(src->trainer, 1, &r))
                 ddad_fatal(DDAD_EXIT_RUNTIME, "%s: %lld of %lld loss readings arrived", src->what,

@@ -26,11 +26,6 @@ typedef struct {
  * program when a reading does not arrive. */
 double ddad_run_summing_losses(const ddad_loss_source *src, int64_t steps);
 
-/* The chunk schedule, apart from any GPU (a unit test checks it): after chunk c of
- * `chunk` steps has been queued (queued steps in all, of `steps`), how many readings must
- * be collected so that the next chunk fits in the ring. */
-int64_t ddad_loss_drain_collect(int64_t steps, int64_t queued, int64_t collected, int64_t chunk);
-
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,5 @@
 #include "cuda/member_gpu.h"
 
-#include <cuda_runtime_api.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,7 +7,6 @@
 #include "core/util.h"
 #include "cuda/ae_gpu.h"
 #include "cuda/ae_train_gpu.h"
-#include "cuda/cuda_check.h"
 #include "cuda/device.h"
 #include "cuda/gpu_ctx.h"
 #include "cuda/loss_drain.h"
@@ -38,7 +36,7 @@ ddad_member_gpu *ddad_member_gpu_create(const ddad_member_gpu_spec *s)
 
     g->images_bytes = (size_t)s->n * hw;
     g->d_images = ddad_gpu_malloc(g->images_bytes, "a member's training images");
-    DDAD_CHECK_CUDA(cudaMemcpy(g->d_images, s->images, g->images_bytes, cudaMemcpyHostToDevice));
+    ddad_gpu_upload(g->ctx, g->d_images, s->images, g->images_bytes);
 
     /* every remaining epoch's batches, as the CPU path draws them (drop_last) */
     const int epochs = s->epochs - s->first_epoch;
@@ -54,12 +52,9 @@ ddad_member_gpu *ddad_member_gpu_create(const ddad_member_gpu_spec *s)
         memcpy(schedule + (size_t)e * per_epoch, order, sizeof(int64_t) * per_epoch);
     }
     g->d_order = ddad_gpu_malloc(g->order_bytes, "the training schedule");
-    DDAD_CHECK_CUDA(cudaMemcpy(g->d_order, schedule, g->order_bytes, cudaMemcpyHostToDevice));
+    ddad_gpu_upload(g->ctx, g->d_order, schedule, g->order_bytes);
     free(schedule);
     free(order);
-    /* cudaMemcpy from pageable memory may return before its DMA lands, on the default
-     * stream, which the context's non-blocking stream does not wait for */
-    DDAD_CHECK_CUDA(cudaDeviceSynchronize());
 
     /* one loss reading per step: the epoch's mean is the CPU path's */
     g->trainer = ddad_ae_gpu_trainer_create(g->ae, g->d_images, g->d_order, g->steps_per_epoch * epochs, s->batch,

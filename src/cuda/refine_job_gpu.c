@@ -1,6 +1,5 @@
 #include "cuda/refine_job_gpu.h"
 
-#include <cuda_runtime_api.h>
 #include <stdlib.h>
 
 #include "core/error.h"
@@ -50,13 +49,10 @@ ddad_refine_job_gpu *ddad_refine_job_gpu_create(const ddad_refine_job_spec *s)
 
     j->images_bytes = (size_t)s->n * (size_t)s->h * (size_t)s->w;
     j->d_images = ddad_gpu_malloc(j->images_bytes, "D_n on the GPU");
-    DDAD_CHECK_CUDA(cudaMemcpy(j->d_images, s->images, j->images_bytes, cudaMemcpyHostToDevice));
+    ddad_gpu_upload(j->ctx, j->d_images, s->images, j->images_bytes);
     j->patches_bytes = sizeof(ddad_fpi_patch) * (size_t)s->n_steps * (size_t)s->local_batch;
     j->d_patches = ddad_gpu_malloc(j->patches_bytes, "the refiner's FPI patches");
-    DDAD_CHECK_CUDA(cudaMemcpy(j->d_patches, s->patches, j->patches_bytes, cudaMemcpyHostToDevice));
-    /* cudaMemcpy from pageable memory may return before its DMA lands, on the default
-     * stream, which the context's non-blocking stream does not wait for */
-    DDAD_CHECK_CUDA(cudaDeviceSynchronize());
+    ddad_gpu_upload(j->ctx, j->d_patches, s->patches, j->patches_bytes);
 
     /* one loss reading per step, as the CPU path sums them */
     j->trainer = ddad_refine_gpu_trainer_create(j->refiner, j->members, s->K, s->dual, j->d_images, s->h, s->w,
