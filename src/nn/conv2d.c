@@ -2,6 +2,7 @@
 
 #include "nn/conv_direct.h"
 #include "nn/conv_winograd.h"
+#include "nn/conv_winograd_fused.h"
 #include "nn/gemm.h"
 #include "nn/sum_grain.h"
 
@@ -25,12 +26,39 @@ static void bias_sums(const ddad_conv_shape *s, int n, const float *dy, double *
 }
 
 /* Where ddad_conv2d_backward keeps its double gradient sums: after what the direct or
- * Winograd kernels use of ws (ddad_conv_workspace_floats counts both). */
+ * Winograd kernels use of ws (ddad_conv_workspace_floats counts each). */
 static double *gradient_sums(const ddad_conv_shape *s, float *ws)
 {
-    const size_t used = s->algo == DDAD_CONV_DIRECT ? ddad_conv_direct_workspace_floats(s)
-                                                    : ddad_winograd_workspace_floats(s);
+    const size_t used = s->algo == DDAD_CONV_DIRECT         ? ddad_conv_direct_workspace_floats(s)
+                        : s->algo == DDAD_CONV_WINOGRAD_FUSED ? ddad_wfused_workspace_floats(s)
+                                                              : ddad_winograd_workspace_floats(s);
     return (double *)(void *)(ws + used);
+}
+
+/* The three kernels of the layer's algorithm, for the algorithms that are not im2col. */
+static void weight_gradient(const ddad_conv_shape *s, int n, const float *x, const float *dy, double *sums, float *ws)
+{
+    if (s->algo == DDAD_CONV_DIRECT)
+        ddad_conv_direct_backward_weight(s, n, x, dy, sums, ws);
+    else if (s->algo == DDAD_CONV_WINOGRAD_FUSED)
+        ddad_wfused_backward_weight(s, n, x, dy, sums, ws);
+    else
+        ddad_winograd_backward_weight(s, n, x, dy, sums, ws);
+}
+
+static void input_gradient(const ddad_conv_shape *s, int n, const float *w, const float *dy, float *dx, float *ws)
+{
+    if (s->algo == DDAD_CONV_DIRECT)
+        ddad_conv_direct_backward_data(s, n, w, dy, dx, ws);
+    else if (s->algo == DDAD_CONV_WINOGRAD_FUSED)
+        ddad_wfused_backward_data(s, n, w, dy, dx, ws);
+    else
+        ddad_winograd_backward_data(s, n, w, dy, dx, ws);
+}
+
+static int own_kernels(const ddad_conv_shape *s)
+{
+    return s->algo == DDAD_CONV_DIRECT || s->algo == DDAD_CONV_WINOGRAD || s->algo == DDAD_CONV_WINOGRAD_FUSED;
 }
 
 /* The arguments of the chunk functions below. */
@@ -113,8 +141,11 @@ void ddad_conv2d_forward_epi(const ddad_conv_shape *s, int n, const float *x, co
     }
     /* F(2x2, 3x3), not F(4x4): F(4x4)'s output error, 2-4x im2col's, flips a ReLU after
      * BatchNorm in the refine_cin1 parity case (docs/NN.md); F(2x2)'s is below im2col's */
-    if (s->algo == DDAD_CONV_WINOGRAD) {
-        ddad_winograd_forward2(s, n, x, w, b, y, ws);
+    if (s->algo == DDAD_CONV_WINOGRAD || s->algo == DDAD_CONV_WINOGRAD_FUSED) {
+        if (s->algo == DDAD_CONV_WINOGRAD_FUSED)
+            ddad_wfused_forward(s, n, x, w, b, y, ws);
+        else
+            ddad_winograd_forward2(s, n, x, w, b, y, ws);
         if (epi) ddad_conv_apply_epilogue(n, s->k, s->oh * s->ow, y, epi);
         return;
     }
@@ -125,25 +156,16 @@ void ddad_conv2d_forward_epi(const ddad_conv_shape *s, int n, const float *x, co
 void ddad_conv2d_backward(const ddad_conv_shape *s, int n, const float *x, const float *w, const float *dy,
                           float *dx, float *dw, float *db, float *ws)
 {
-    if (s->algo == DDAD_CONV_DIRECT || s->algo == DDAD_CONV_WINOGRAD) {
+    if (own_kernels(s)) {
         const size_t nw = (size_t)s->k * s->c * s->kh * s->kw;
-        const int direct = s->algo == DDAD_CONV_DIRECT;
         double *sums = gradient_sums(s, ws);
-        if (direct)
-            ddad_conv_direct_backward_weight(s, n, x, dy, sums, ws);
-        else
-            ddad_winograd_backward_weight(s, n, x, dy, sums, ws);
+        weight_gradient(s, n, x, dy, sums, ws);
         for (size_t j = 0; j < nw; j++) dw[j] = (float)sums[j];
         if (db) {
             bias_sums(s, n, dy, sums);
             for (int k = 0; k < s->k; k++) db[k] = (float)sums[k];
         }
-        if (dx) {
-            if (direct)
-                ddad_conv_direct_backward_data(s, n, w, dy, dx, ws);
-            else
-                ddad_winograd_backward_data(s, n, w, dy, dx, ws);
-        }
+        if (dx) input_gradient(s, n, w, dy, dx, ws);
         return;
     }
     conv_args a = {.s = s, .x = x, .w = w, .dy = dy, .dx = dx};
@@ -157,14 +179,9 @@ void ddad_conv2d_backward_acc(const ddad_conv_shape *s, int n, const float *x, c
     const size_t in_sz = (size_t)s->c * s->h * s->w, out_sz = (size_t)s->k * ohw;
     const size_t nw = (size_t)s->k * crs;
     if (db_sum) bias_sums(s, n, dy, db_sum);
-    if (s->algo == DDAD_CONV_DIRECT) {
-        ddad_conv_direct_backward_weight(s, n, x, dy, dw_sum, ws);
-        if (dx) ddad_conv_direct_backward_data(s, n, w, dy, dx, ws);
-        return;
-    }
-    if (s->algo == DDAD_CONV_WINOGRAD) {
-        ddad_winograd_backward_weight(s, n, x, dy, dw_sum, ws);
-        if (dx) ddad_winograd_backward_data(s, n, w, dy, dx, ws);
+    if (own_kernels(s)) {
+        weight_gradient(s, n, x, dy, dw_sum, ws);
+        if (dx) input_gradient(s, n, w, dy, dx, ws);
         return;
     }
     for (int n0 = 0; n0 < n; n0 += s->chunk) {

@@ -91,7 +91,7 @@ static const double Gm[ALPHA][3] = {
 #define TILE2 2
 #define ALPHA2 4
 #define NXI2 16
-static const double G2[ALPHA2][3] = {{1.0, 0.0, 0.0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0.0, 0.0, 1.0}};
+#define G2 ddad_winograd_g2
 
 typedef struct {
     int h, w, th, tw, tiles;   /* plane size, tile rows and columns, tiles per sample */
@@ -297,6 +297,16 @@ void ddad_winograd_forward(const ddad_conv_shape *s, int n, const float *x, cons
     convolve(&g, n, s->chunk, s->c, s->k, x, r.u, b, y, r.v, r.m);
 }
 
+void ddad_winograd_flip(int k, int c, const float *w, float *wflip)
+{
+#pragma omp parallel for schedule(static) if ((size_t)k * c >= 4096)
+    for (int ci = 0; ci < c; ci++)
+        for (int ki = 0; ki < k; ki++)
+            for (int q = 0; q < 9; q++) wflip[((size_t)ci * k + ki) * 9 + q] = w[((size_t)ki * c + ci) * 9 + (8 - q)];
+}
+
+void ddad_winograd_weights2(int cout, int cin, const float *w, float *u) { weight_transform(ALPHA2, cout, cin, w, u); }
+
 void ddad_winograd_backward_data(const ddad_conv_shape *s, int n, const float *w, const float *dy, float *dx,
                                  float *ws)
 {
@@ -304,9 +314,7 @@ void ddad_winograd_backward_data(const ddad_conv_shape *s, int n, const float *w
     const geometry g = geom(s);
     regions r = carve(s, ws);
     const int C = s->c, K = s->k;
-    for (int c = 0; c < C; c++)
-        for (int k = 0; k < K; k++)
-            for (int q = 0; q < 9; q++) r.wflip[((size_t)c * K + k) * 9 + q] = w[((size_t)k * C + c) * 9 + (8 - q)];
+    ddad_winograd_flip(K, C, w, r.wflip);
     weight_transform(ALPHA, C, K, r.wflip, r.u);
     convolve(&g, n, s->chunk, K, C, dy, r.u, NULL, dx, r.v, r.m);
 }
@@ -385,25 +393,20 @@ static void output_adjoint2(int h, int w, const float *dyp, float *mg, size_t ms
     }
 }
 
+void ddad_winograd_grad_back2(const float *du, size_t stride, float dw[9])
+{
+    double o[9];
+#define DU(xi) (double)du[(size_t)(xi) * stride]
+    DDAD_WINOGRAD_GRAD_BACK2(double, DU, o);
+#undef DU
+    for (int j = 0; j < 9; j++) dw[j] = (float)o[j];
+}
+
 /* dw[k][c] (3x3) = GT dU G for every channel pair, in double, rounded to float. */
 static void weight_gradient_from_transformed(int kc, const float *du, float *dw)
 {
 #pragma omp parallel for schedule(static)
-    for (int p = 0; p < kc; p++) {
-        double t[ALPHA2][3];
-        for (int a = 0; a < ALPHA2; a++)
-            for (int q = 0; q < 3; q++) {
-                double acc = 0.0;
-                for (int b = 0; b < ALPHA2; b++) acc += (double)du[(size_t)(a * ALPHA2 + b) * kc + p] * G2[b][q];
-                t[a][q] = acc;
-            }
-        for (int i = 0; i < 3; i++)
-            for (int q = 0; q < 3; q++) {
-                double acc = 0.0;
-                for (int a = 0; a < ALPHA2; a++) acc += G2[a][i] * t[a][q];
-                dw[(size_t)p * 9 + i * 3 + q] = (float)acc;
-            }
-    }
+    for (int p = 0; p < kc; p++) ddad_winograd_grad_back2(du + p, (size_t)kc, dw + (size_t)p * 9);
 }
 
 void ddad_winograd_backward_weight(const ddad_conv_shape *s, int n, const float *x, const float *dy, double *dw_sum,

@@ -4,6 +4,7 @@
 
 #include "nn/conv_direct.h"
 #include "nn/conv_winograd.h"
+#include "nn/conv_winograd_fused.h"
 #include "nn/threads.h"
 
 /* Channels from which a 3x3 stride-1 layer goes to Winograd: with fewer, the 36 GEMMs are
@@ -40,7 +41,9 @@ ddad_conv_shape ddad_conv_shape_make(int n, int c, int h, int w, int k, int ksiz
     if (stride == 1 && (k <= DDAD_CONV_DIRECT_MAX_K || c <= DDAD_CONV_DIRECT_MAX_K))
         s.algo = DDAD_CONV_DIRECT;
     else if (ddad_winograd_applies(&s) && c >= DDAD_WINOGRAD_MIN_CHANNELS && k >= DDAD_WINOGRAD_MIN_CHANNELS)
-        s.algo = DDAD_CONV_WINOGRAD;
+        s.algo = ddad_wfused_applies(&s) ? DDAD_CONV_WINOGRAD_FUSED : DDAD_CONV_WINOGRAD;
+    /* the fused path's threads split blocks of tiles, not samples: one buffer per thread */
+    if (s.algo == DDAD_CONV_WINOGRAD_FUSED) s.slots = threads > 1 ? threads : 1;
     return s;
 }
 
@@ -130,6 +133,10 @@ size_t ddad_conv_workspace_floats(const ddad_conv_shape *s)
     if (ddad_winograd_applies(s)) {
         size_t wino = ddad_winograd_workspace_floats(s) + sums;
         if (floats < wino) floats = wino;
+    }
+    if (ddad_wfused_applies(s)) {
+        size_t fused = ddad_wfused_workspace_floats(s) + sums;
+        if (floats < fused) floats = fused;
     }
     return floats;
 }

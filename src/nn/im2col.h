@@ -18,6 +18,9 @@ enum {
     DDAD_CONV_WINOGRAD = 2, /* 3x3 layers with many channels: Winograd (conv_winograd.h), the
                                forward and weight gradient F(2x2, 3x3), the input gradient
                                F(4x4, 3x3) */
+    DDAD_CONV_WINOGRAD_FUSED = 3, /* the same with channel counts that are multiples of 16: all
+                                     three by F(2x2, 3x3) in cache-sized blocks of tiles
+                                     (conv_winograd_fused.h) */
 };
 
 typedef struct {
@@ -28,7 +31,8 @@ typedef struct {
     int oh, ow;                 /* output size */
     int chunk;                  /* samples per GEMM */
     int slots;                  /* chunks the workspace holds side by side (threads that
-                                   can take whole chunks at once; ddad_im2col_team) */
+                                   can take whole chunks at once; ddad_im2col_team), or,
+                                   for DDAD_CONV_WINOGRAD_FUSED, threads' block buffers */
     int algo;                   /* DDAD_CONV_*: chosen by ddad_conv_shape_make from the shape */
 } ddad_conv_shape;
 

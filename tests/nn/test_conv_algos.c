@@ -15,9 +15,10 @@
 #include "nn/conv2d.h"
 #include "nn/conv_transpose2d.h"
 #include "nn/conv_winograd.h"
+#include "nn/conv_winograd_fused.h"
 #include "nn/threads.h"
 
-static const char *algo_name[] = {"im2col", "direct", "winograd"};
+static const char *algo_name[] = {"im2col", "direct", "winograd", "wfused"};
 
 static void fill(ddad_rng *r, float *p, size_t n, float scale)
 {
@@ -87,6 +88,10 @@ static void run_case(int n, int c, int h, int w, int k, int ksize, int stride, i
 {
     ddad_nn_set_threads(2);   /* workspace slots for two threads' chunks */
     ddad_conv_shape s = ddad_conv_shape_make(n, c, h, w, k, ksize, stride, pad);
+    if (algo == DDAD_CONV_WINOGRAD_FUSED && !ddad_wfused_applies(&s)) {
+        printf("wfused   n%d %3d->%-3d %3dx%-3d: skipped, not an AVX-512 build\n", n, c, k, h, w);
+        return;
+    }
     s.algo = algo;
     if (chunk > 0) s.chunk = chunk;
     const size_t nx = (size_t)n * c * h * w, ny = (size_t)n * k * s.oh * s.ow, nw = (size_t)k * c * ksize * ksize;
@@ -137,6 +142,23 @@ static void run_case(int n, int c, int h, int w, int k, int ksize, int stride, i
         double ei = rel(y2, ry, ny);
         CHECK(e[0] <= 1.25 * ei + 1e-8, "%s: F(2x2) forward rel %.3e, im2col's %.3e", name, e[0], ei);
         printf("%s  forward y: F(4x4) %.1e, im2col %.1e\n", name, ew, ei);
+    }
+    if (algo == DDAD_CONV_WINOGRAD_FUSED) {
+        /* the blocked F(2x2) forward gives the bits of the plain one; its input gradient
+         * (F(2x2) too, where DDAD_CONV_WINOGRAD uses F(4x4), whose error is about 7x
+         * larger) stays within 2x im2col's, its weight gradient at im2col's */
+        poison(y2, ny);
+        ddad_winograd_forward2(&s, n, x, wt, b, y2, ws);
+        CHECK(memcmp(y, y2, sizeof(float) * ny) == 0, "%s: forward differs from ddad_winograd_forward2", name);
+        ddad_conv_shape si = s;
+        si.algo = DDAD_CONV_IM2COL;
+        float *dxi = malloc(sizeof(float) * nx), *dwi = malloc(sizeof(float) * nw), *dbi = malloc(sizeof(float) * k);
+        ddad_conv2d_backward(&si, n, x, wt, dy, dxi, dwi, dbi, ws);
+        const double ei = rel(dxi, rdx, nx), ewi = rel(dwi, rdw, nw);
+        CHECK(e[1] <= 2.0 * ei + 1e-8, "%s: F(2x2) input gradient rel %.3e, im2col's %.3e", name, e[1], ei);
+        CHECK(e[2] <= 1.5 * ewi + 1e-8, "%s: F(2x2) weight gradient rel %.3e, im2col's %.3e", name, e[2], ewi);
+        printf("%s  im2col: dx %.1e dw %.1e\n", name, ei, ewi);
+        free(dxi), free(dwi), free(dbi);
     }
     const char *what[6] = {"y", "dx", "dw", "db", "dw_acc", "dx_acc"};
     for (int i = 0; i < 6; i++) CHECK(e[i] <= tol, "%s: %s rel %.3e > %.1e", name, what[i], e[i], tol);
@@ -234,6 +256,15 @@ int main(void)
     run_case(3, 128, 24, 40, 128, 3, 1, 1, DDAD_CONV_WINOGRAD, 1, wino_tol);
     run_case(2, 9, 13, 6, 5, 3, 1, 1, DDAD_CONV_WINOGRAD, 0, wino_tol);
     run_case(1, 3, 1, 1, 2, 3, 1, 1, DDAD_CONV_WINOGRAD, 0, wino_tol);
+    /* the blocked F(2x2) path: runs of 16 tiles cut short by the plane (8 tiles a row at
+     * 16 wide, 16 + 4 at 40, 16 + 1 at 33), odd heights, a last block of one run, one
+     * sample (two threads then split its weight gradient by output channels), output
+     * channels that are not a multiple of 32 (the kernel's 16-wide tail) */
+    run_case(2, 128, 16, 16, 128, 3, 1, 1, DDAD_CONV_WINOGRAD_FUSED, 1, wino_tol);
+    run_case(3, 128, 24, 40, 128, 3, 1, 1, DDAD_CONV_WINOGRAD_FUSED, 1, wino_tol);
+    run_case(3, 16, 9, 33, 48, 3, 1, 1, DDAD_CONV_WINOGRAD_FUSED, 1, wino_tol);
+    run_case(1, 32, 64, 64, 16, 3, 1, 1, DDAD_CONV_WINOGRAD_FUSED, 1, wino_tol);
+    run_case(2, 48, 6, 64, 32, 3, 1, 1, DDAD_CONV_WINOGRAD_FUSED, 1, wino_tol);
     /* direct: the refiner's output layer, other kernel sizes and paddings; widths that are
      * a multiple of 16 take the vector kernels, the others the row kernels */
     run_case(3, 128, 16, 16, 2, 3, 1, 1, DDAD_CONV_DIRECT, 1, direct_tol);
@@ -266,7 +297,7 @@ int main(void)
     ddad_conv_shape o = ddad_conv_shape_make(8, 128, 64, 64, 2, 3, 1, 1);
     ddad_conv_shape e = ddad_conv_shape_make(64, 1, 64, 64, 16, 4, 2, 1);
     EXPECT(a.algo == DDAD_CONV_DIRECT);
-    EXPECT(m.algo == DDAD_CONV_WINOGRAD);
+    EXPECT(m.algo == (ddad_wfused_applies(&m) ? DDAD_CONV_WINOGRAD_FUSED : DDAD_CONV_WINOGRAD));
     EXPECT(o.algo == DDAD_CONV_DIRECT);
     EXPECT(e.algo == DDAD_CONV_IM2COL);
     if (failures) fprintf(stderr, "%d failure(s)\n", failures);
