@@ -7,32 +7,29 @@
 #endif
 
 #include "nn/conv_winograd.h"
+#include "nn/gemm_kernel.h"
 #include "nn/threads.h"
 
 /* Tiles are 4x4 input patches at stride 2 (2x2 outputs each). A run is 16 consecutive
  * tiles of one tile row, one per vector lane; a block is two consecutive runs (in row-major
  * run order), 32 tiles, the width of the GEMM kernel. */
-#define LANES 16
+#define LANES DDAD_GK_LANES
 #define BLOCK 32
 #define NXI 16     /* transform positions (4 x 4) */
-#define ROWS 8     /* output rows of the GEMM kernel */
+#define ROWS DDAD_GK_ROWS /* output rows of the GEMM kernel (gemm_kernel.h); it sums over
+                            input channels in order with one multiply-add a term, which
+                            is OpenBLAS's order for a sum this short: the forward's bits */
 /* Floats between the buffers of consecutive transform positions beyond their size: with
  * strides a multiple of 4 KiB the 16 positions of a tile fall into one L1 set. */
 #define SKEW 16
 
-typedef float v16f __attribute__((vector_size(LANES * sizeof(float))));
+typedef ddad_v16f v16f;
 typedef int v16i __attribute__((vector_size(LANES * sizeof(int))));
 typedef float v8f __attribute__((vector_size(8 * sizeof(float))));
 typedef double v8d __attribute__((vector_size(8 * sizeof(double))));
 
-static inline v16f ld16(const float *p)
-{
-    v16f v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline void st16(float *p, v16f v) { memcpy(p, &v, sizeof v); }
+static inline v16f ld16(const float *p) { return ddad_gk_ld(p); }
+static inline void st16(float *p, v16f v) { ddad_gk_st(p, v); }
 
 static inline v8f ld8(const float *p)
 {
@@ -284,40 +281,6 @@ static inline void transpose16(v16f r[LANES])
 #undef SWAP_BLOCKS
 }
 
-/* ---- the GEMM kernel ----
- * acc[r][0 .. NV*16) = sum over j < len of a[j * ROWS + r] * b[j * ldb + 0 .. NV*16), in
- * order of j, one multiply-add each (OpenBLAS's order for a sum this short, hence the
- * forward's bits). Inlined with NV and the store mode constant. */
-static inline __attribute__((always_inline)) void kernel(int len, int nv, const float *a, int a_rows_stride,
-                                                         int a_j_stride, const float *b, size_t ldb, float *out,
-                                                         size_t ldo, int add)
-{
-    v16f acc[ROWS][2];
-#pragma GCC unroll 8
-    for (int r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = (v16f){0};
-    for (int j = 0; j < len; j++) {
-        const v16f b0 = ld16(b + (size_t)j * ldb);
-        const v16f b1 = nv == 2 ? ld16(b + (size_t)j * ldb + LANES) : (v16f){0};
-#pragma GCC unroll 8
-        for (int r = 0; r < ROWS; r++) {
-            const float s = a[(size_t)r * a_rows_stride + (size_t)j * a_j_stride];
-            acc[r][0] += s * b0;
-            if (nv == 2) acc[r][1] += s * b1;
-        }
-    }
-#pragma GCC unroll 8
-    for (int r = 0; r < ROWS; r++) {
-        float *o = out + (size_t)r * ldo;
-        if (add) {
-            st16(o, ld16(o) + acc[r][0]);
-            if (nv == 2) st16(o + LANES, ld16(o + LANES) + acc[r][1]);
-        } else {
-            st16(o, acc[r][0]);
-            if (nv == 2) st16(o + LANES, acc[r][1]);
-        }
-    }
-}
-
 /* ---- forward (and the input gradient, which is a forward) ---- */
 
 /* ub[xi][ob][i][r] = u[xi][ob * 8 + r][i]: each kernel call reads its 8 rows' weights for
@@ -354,7 +317,7 @@ static void forward_block(const geometry *g, int cin, int cout, const float *in,
     const size_t oi = (size_t)cout * cin;
     for (int xi = 0; xi < NXI; xi++)
         for (int ob = 0; ob < cout / ROWS; ob++)
-            kernel(cin, 2, ub + xi * oi + (size_t)ob * ROWS * cin, 1, ROWS, vb + xi * vs, BLOCK,
+            ddad_gemm_kernel(cin, 2, ub + xi * oi + (size_t)ob * ROWS * cin, 1, ROWS, vb + xi * vs, BLOCK,
                    mb + xi * ms + (size_t)ob * ROWS * BLOCK, BLOCK, 0);
     for (int k = 0; k < cout; k++) {
         for (int j = 0; j < 2; j++) {
@@ -500,9 +463,9 @@ static void weight_unit(const geometry *g, int C, const float *x, const float *d
                 float *o = du + xi * us + (size_t)cb * ROWS * cr.kr;
                 int k = 0;
                 for (; k + 2 * LANES <= cr.kr; k += 2 * LANES)
-                    kernel(BLOCK, 2, va, BLOCK, 1, mgt + xi * ts + k, (size_t)cr.kr, o + k, (size_t)cr.kr, add);
+                    ddad_gemm_kernel(BLOCK, 2, va, BLOCK, 1, mgt + xi * ts + k, (size_t)cr.kr, o + k, (size_t)cr.kr, add);
                 if (k < cr.kr)
-                    kernel(BLOCK, 1, va, BLOCK, 1, mgt + xi * ts + k, (size_t)cr.kr, o + k, (size_t)cr.kr, add);
+                    ddad_gemm_kernel(BLOCK, 1, va, BLOCK, 1, mgt + xi * ts + k, (size_t)cr.kr, o + k, (size_t)cr.kr, add);
             }
     }
     for (int c = 0; c < cr.cr; c++)
