@@ -1,7 +1,9 @@
 // GPU discovery, rank-to-device placement and the counted device allocator.
 #include "cuda/device.h"
+#include "cuda/gpu_group.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cuda/c_api.h"
@@ -72,20 +74,29 @@ extern "C" int ddad_gpu_place(MPI_Comm world, ddad_gpu_placement *pl)
     int min_dev = 0, max_dev = 0;
     DDAD_CHECK_MPI(MPI_Allreduce(&pl->n_devices, &min_dev, 1, MPI_INT, MPI_MIN, node));
     DDAD_CHECK_MPI(MPI_Allreduce(&pl->n_devices, &max_dev, 1, MPI_INT, MPI_MAX, node));
-    DDAD_CHECK_MPI(MPI_Comm_free(&node));
     if (min_dev != max_dev)
         ddad_fatal(DDAD_EXIT_RUNTIME,
                    "ranks on one node see different GPU counts (%d to %d): set CUDA_VISIBLE_DEVICES the same for "
-                   "every rank of a node",
+                   "every rank of a node, or bind one GPU to each rank",
                    min_dev, max_dev);
-    if (pl->n_devices == 0) return -1;
+    if (pl->n_devices == 0) {
+        DDAD_CHECK_MPI(MPI_Comm_free(&node));
+        return -1;
+    }
     pl->device = ddad_gpu_device_for(pl->local_rank, pl->n_devices);
-    // Ranks r, r+n, r+2n, ... share device r mod n; the lowest of them leads.
-    pl->sharing = (pl->local_size - pl->device + pl->n_devices - 1) / pl->n_devices;
-    pl->device_leader = pl->local_rank < pl->n_devices;
     DDAD_CHECK_CUDA(cudaSetDevice(pl->device));
     cudaDeviceProp p;
     DDAD_CHECK_CUDA(cudaGetDeviceProperties(&p, pl->device));
+    // Which local ranks share this GPU: by its UUID, since with one GPU bound to each rank
+    // every rank sees device 0 (gpu_group.h). All ranks of the node have a GPU here.
+    unsigned char *uuids = (unsigned char *)ddad_malloc((size_t)pl->local_size * DDAD_GPU_UUID_BYTES, "GPU UUIDs");
+    static_assert(sizeof p.uuid.bytes == DDAD_GPU_UUID_BYTES, "cudaUUID_t is 16 bytes");
+    DDAD_CHECK_MPI(MPI_Allgather(p.uuid.bytes, DDAD_GPU_UUID_BYTES, MPI_BYTE, uuids, DDAD_GPU_UUID_BYTES, MPI_BYTE,
+                                 node));
+    DDAD_CHECK_MPI(MPI_Comm_free(&node));
+    pl->gpu_group = ddad_gpu_group(uuids, pl->local_size, pl->local_rank, &pl->sharing);
+    pl->device_leader = pl->gpu_group == pl->local_rank;
+    free(uuids);
     snprintf(pl->name, sizeof pl->name, "%s", p.name);
     pl->total_mem = p.totalGlobalMem;
     log_all("GPU %d of %d (%s, sm_%d%d, %.0f GiB), local rank %d, %d rank(s) on this device", pl->device,

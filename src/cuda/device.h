@@ -25,8 +25,11 @@ typedef struct {
     int local_rank;      /* rank within the node (MPI_COMM_TYPE_SHARED) */
     int local_size;
     int n_devices;       /* devices visible on this node */
-    int sharing;         /* ranks on this node that use the same device (1 = exclusive) */
-    int device_leader;   /* 1 when this rank is the lowest local rank on its device */
+    int sharing;         /* ranks on this node that use the same physical GPU (1 = exclusive) */
+    int device_leader;   /* 1 when this rank is the lowest local rank on its GPU */
+    int gpu_group;       /* that lowest local rank: equal on the ranks that share a GPU, which
+                            the device ordinal is not when each rank has its own GPU bound
+                            (every rank then sees device 0) */
     char name[256];      /* device name */
     size_t total_mem;
 } ddad_gpu_placement;

@@ -2,6 +2,7 @@
 // ranks, host-staged MPI when NCCL is absent.
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cuda/c_api.h"
 #include "cuda/cuda_check.h"
@@ -36,9 +37,10 @@ extern "C" ddad_gpu_comm *ddad_gpu_comm_create(MPI_Comm world, const ddad_gpu_pl
     int node_id = c->rank;
     DDAD_CHECK_MPI(MPI_Bcast(&node_id, 1, MPI_INT, 0, node));
     DDAD_CHECK_MPI(MPI_Comm_free(&node));
-    // Ranks on one GPU: same node, same device. Keyed by world rank, so rank 0 of the
-    // group is the lowest rank on that GPU: its leader.
-    int color = node_id * 4096 + pl->device;
+    // Ranks on one GPU: same node, same physical GPU (its UUID, not the ordinal: with one
+    // GPU bound to each rank every rank sees device 0). Keyed by world rank, so rank 0 of
+    // the group is the lowest rank on that GPU: its leader.
+    int color = node_id * 4096 + pl->gpu_group;
     DDAD_CHECK_MPI(MPI_Comm_split(world, color, c->rank, &c->group));
     DDAD_CHECK_MPI(MPI_Comm_rank(c->group, &c->group_rank));
     DDAD_CHECK_MPI(MPI_Comm_size(c->group, &c->group_size));
@@ -101,6 +103,38 @@ extern "C" const char *ddad_gpu_comm_mode(const ddad_gpu_comm *c)
 
 extern "C" int ddad_gpu_comm_capturable(const ddad_gpu_comm *c) { return c->mode == MODE_NCCL; }
 
+extern "C" void ddad_gpu_comm_wait_event(ddad_gpu_comm *c, cudaEvent_t ev)
+{
+#ifdef DDAD_WITH_NCCL
+    if (c && c->have_nccl) {
+        for (;;) {
+            const cudaError_t rc = cudaEventQuery(ev);
+            if (rc == cudaSuccess) return;
+            if (rc != cudaErrorNotReady) DDAD_CHECK_CUDA(rc);
+            (void)cudaGetLastError();   // "not ready" is recorded as the last error
+            ncclResult_t async = ncclSuccess;
+            DDAD_CHECK_NCCL(ncclCommGetAsyncError(c->nccl, &async));
+#if defined(NCCL_VERSION_CODE) && NCCL_VERSION_CODE >= NCCL_VERSION(2, 14, 0)
+            if (async == ncclInProgress) async = ncclSuccess;
+#endif
+            if (async != ncclSuccess) {
+                ncclCommAbort(c->nccl);   // its own failure is not news now
+                c->have_nccl = 0;
+                ddad_fatal(DDAD_EXIT_RUNTIME,
+                           "NCCL failed in a collective (%s): a peer rank, its GPU or the network failed; the run "
+                           "stops here and can be resumed from its last checkpoint with --resume",
+                           ncclGetErrorString(async));
+            }
+            const struct timespec pause = {0, 50 * 1000};   // 50 us
+            nanosleep(&pause, NULL);
+        }
+    }
+#else
+    (void)c;
+#endif
+    DDAD_CHECK_CUDA(cudaEventSynchronize(ev));
+}
+
 static void *staging(ddad_gpu_comm *c, size_t bytes)
 {
     if (bytes > c->host_bytes) {
@@ -156,7 +190,8 @@ static void allreduce(ddad_gpu_comm *c, void *d_buf, size_t n, size_t elem, MPI_
             DDAD_CHECK_CUDA(cudaMemcpyAsync(d_buf, h, bytes, cudaMemcpyHostToDevice, stream));
             nccl_allreduce(c, d_buf, n, ntype, stream);
             DDAD_CHECK_CUDA(cudaMemcpyAsync(h, d_buf, bytes, cudaMemcpyDeviceToHost, stream));
-            DDAD_CHECK_CUDA(cudaStreamSynchronize(stream));
+            DDAD_CHECK_CUDA(cudaEventRecord(c->ready, stream));
+            ddad_gpu_comm_wait_event(c, c->ready);
         }
 #endif
         if (c->group_size > 1) DDAD_CHECK_MPI(MPI_Bcast(h, (int)n, mtype, 0, c->group));

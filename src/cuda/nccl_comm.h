@@ -45,6 +45,12 @@ void ddad_gpu_allreduce_sum_double(ddad_gpu_comm *c, double *d_buf, size_t n, cu
 /* d_recv [size][n] = every rank's d_send [n], in rank order. */
 void ddad_gpu_allgather_float(ddad_gpu_comm *c, const float *d_send, size_t n, float *d_recv, cudaStream_t stream);
 
+/* Waits for ev as cudaEventSynchronize does, but with NCCL in use checks NCCL's
+ * asynchronous error state while waiting: a collective whose peer rank, GPU or network
+ * failed never completes, and the rank would otherwise wait forever. On such an error the
+ * NCCL communicator is aborted and the job ends with a message (ddad_fatal). */
+void ddad_gpu_comm_wait_event(ddad_gpu_comm *c, cudaEvent_t ev);
+
 /* A reducer for synchronised BatchNorm (batchnorm_gpu.h, refine_gpu.h). */
 ddad_gpu_reducer ddad_gpu_comm_reducer(ddad_gpu_comm *c);
 

@@ -156,10 +156,15 @@ extern "C" int ddad_refine_gpu_trainer_poll(ddad_refine_gpu_trainer *t, int wait
 {
     if (t->count == 0) return 0;
     if (wait) {
-        DDAD_CHECK_CUDA(cudaEventSynchronize(t->ev[t->head]));
+        ddad_gpu_comm_wait_event(t->comm, t->ev[t->head]);   // cudaEventSynchronize without NCCL
     } else {
         cudaError_t rc = cudaEventQuery(t->ev[t->head]);
-        if (rc == cudaErrorNotReady) return 0;
+        if (rc == cudaErrorNotReady) {
+            // not an error, but the runtime records it as the last one: cleared, or the next
+            // launch check would report "device not ready"
+            (void)cudaGetLastError();
+            return 0;
+        }
         DDAD_CHECK_CUDA(rc);
     }
     out->step = t->ring_step[t->head];

@@ -61,8 +61,10 @@ static void save_refiner(ddad_run *run, ddad_refine *r, const ddad_train_state *
 /* The end of an epoch (both paths): its mean loss, the progress line, the checkpoint
  * when due, and a preemption agreed at the epoch boundary. The host refiner must hold the
  * current state. */
-static void finish_epoch(ddad_run *run, ddad_refine *r, ddad_train_state *st, int64_t steps, double te, double start,
-                         int epochs_run)
+/* Returns 1 when the ranks agreed to stop for preemption (the checkpoint is written): the
+ * caller releases what it holds, then calls ddad_preempt_exit. */
+static int finish_epoch(ddad_run *run, ddad_refine *r, ddad_train_state *st, int64_t steps, double te, double start,
+                        int epochs_run)
 {
     const ddad_config *c = &run->cfg;
     const int E = c->r_num_epoch;
@@ -79,10 +81,9 @@ static void finish_epoch(ddad_run *run, ddad_refine *r, ddad_train_state *st, in
              dt > 0 ? (double)(steps * c->r_bs) / dt : 0.0, eta);
     int periodic = c->every_epochs > 0 && st->epoch % c->every_epochs == 0;
     if (periodic || st->epoch == E) save_refiner(run, r, st);
-    if (ddad_preempt_agreed(run)) {
-        if (!(periodic || st->epoch == E)) save_refiner(run, r, st);
-        ddad_preempt_exit(run, "refiner training");
-    }
+    if (!ddad_preempt_agreed(run)) return 0;
+    if (!(periodic || st->epoch == E)) save_refiner(run, r, st);
+    return 1;
 }
 
 #ifdef DDAD_WITH_CUDA
@@ -151,7 +152,11 @@ static int refine_on_gpu(ddad_run *run, ddad_refine *r, ddad_ae **nets, const ui
             stopped = 1;
             break;
         }
-        finish_epoch(run, r, st, steps, te, start, ++epochs_run);
+        if (finish_epoch(run, r, st, steps, te, start, ++epochs_run)) {
+            /* NCCL's proxy threads and the graph go before MPI_Finalize and exit */
+            ddad_refine_job_gpu_free(job);
+            ddad_preempt_exit(run, "refiner training");
+        }
         if (done >= limit && st->epoch < E) {   /* refine_steps reached at an epoch's end */
             save_refiner(run, r, st);
             log_info("refine: stopped after %lld steps (--refine-steps)", (long long)done);
@@ -277,7 +282,7 @@ int ddad_stage_refine(ddad_run *run)
             }
         }
         if (stopped) break;
-        finish_epoch(run, r, &st, steps, te, start, ++epochs_run);
+        if (finish_epoch(run, r, &st, steps, te, start, ++epochs_run)) ddad_preempt_exit(run, "refiner training");
     }
     ddad_error_context("%s", "");
     for (int m = 0; m < M; m++) ddad_ae_free(nets[m]);

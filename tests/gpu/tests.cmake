@@ -16,6 +16,8 @@ if(DDAD_HAVE_CUDA)
   # The trainers' loss-ring schedule: host code, runs without a GPU.
   ddad_add_unit_test(gpu.loss_drain test_loss_drain ${CMAKE_CURRENT_LIST_DIR}/test_loss_drain.c)
   target_include_directories(test_loss_drain PRIVATE ${DDAD_TEST_DIR})
+  # Which ranks share a physical GPU, from device UUIDs: host code too.
+  ddad_add_unit_test(gpu.group test_gpu_group ${CMAKE_CURRENT_LIST_DIR}/test_gpu_group.c)
   # Ranks sharing one GPU (the hierarchy); with several GPUs, ranks spread over them.
   # np2 forces the NCCL communicator, so one GPU also runs the NCCL calls.
   foreach(np 2 3)
