@@ -318,7 +318,7 @@ static void forward_block(const geometry *g, int cin, int cout, const float *in,
     for (int xi = 0; xi < NXI; xi++)
         for (int ob = 0; ob < cout / ROWS; ob++)
             ddad_gemm_kernel(cin, 2, ub + xi * oi + (size_t)ob * ROWS * cin, 1, ROWS, vb + xi * vs, BLOCK,
-                   mb + xi * ms + (size_t)ob * ROWS * BLOCK, BLOCK, 0);
+                             mb + xi * ms + (size_t)ob * ROWS * BLOCK, BLOCK, 0);
     for (int k = 0; k < cout; k++) {
         for (int j = 0; j < 2; j++) {
             const int run = 2 * blk + j;
@@ -461,11 +461,12 @@ static void weight_unit(const geometry *g, int C, const float *x, const float *d
             for (int cb = 0; cb < cr.cr / ROWS; cb++) {
                 const float *va = vb + xi * vs + (size_t)cb * ROWS * BLOCK;
                 float *o = du + xi * us + (size_t)cb * ROWS * cr.kr;
+                const float *mg = mgt + xi * ts;
+                const size_t kr = (size_t)cr.kr;
                 int k = 0;
                 for (; k + 2 * LANES <= cr.kr; k += 2 * LANES)
-                    ddad_gemm_kernel(BLOCK, 2, va, BLOCK, 1, mgt + xi * ts + k, (size_t)cr.kr, o + k, (size_t)cr.kr, add);
-                if (k < cr.kr)
-                    ddad_gemm_kernel(BLOCK, 1, va, BLOCK, 1, mgt + xi * ts + k, (size_t)cr.kr, o + k, (size_t)cr.kr, add);
+                    ddad_gemm_kernel(BLOCK, 2, va, BLOCK, 1, mg + k, kr, o + k, kr, add);
+                if (k < cr.kr) ddad_gemm_kernel(BLOCK, 1, va, BLOCK, 1, mg + k, kr, o + k, kr, add);
             }
     }
     for (int c = 0; c < cr.cr; c++)
