@@ -115,7 +115,7 @@ extern "C" void ddad_refine_gpu_trainer_free(ddad_refine_gpu_trainer *t)
 static void record_loss(ddad_refine_gpu_trainer *t)
 {
     if (t->count == RING) {
-        DDAD_CHECK_CUDA(cudaEventSynchronize(t->ev[t->head]));
+        ddad_gpu_comm_wait_event(t->comm, t->ev[t->head]);
         t->head = (t->head + 1) % RING;
         t->count--;
     }
