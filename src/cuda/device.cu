@@ -1,6 +1,5 @@
 // GPU discovery, rank-to-device placement and the counted device allocator.
 #include "cuda/device.h"
-#include "cuda/gpu_group.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +7,7 @@
 
 #include "cuda/c_api.h"
 #include "cuda/cuda_check.h"
+#include "cuda/gpu_group.h"
 
 static size_t g_live_bytes, g_peak_bytes;
 

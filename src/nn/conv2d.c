@@ -142,10 +142,7 @@ void ddad_conv2d_forward_epi(const ddad_conv_shape *s, int n, const float *x, co
     /* F(2x2, 3x3), not F(4x4): F(4x4)'s output error, 2-4x im2col's, flips a ReLU after
      * BatchNorm in the refine_cin1 parity case (docs/NN.md); F(2x2)'s is below im2col's */
     if (s->algo == DDAD_CONV_WINOGRAD || s->algo == DDAD_CONV_WINOGRAD_FUSED) {
-        if (s->algo == DDAD_CONV_WINOGRAD_FUSED)
-            ddad_wfused_forward(s, n, x, w, b, y, ws);
-        else
-            ddad_winograd_forward2(s, n, x, w, b, y, ws);
+        (s->algo == DDAD_CONV_WINOGRAD_FUSED ? ddad_wfused_forward : ddad_winograd_forward2)(s, n, x, w, b, y, ws);
         if (epi) ddad_conv_apply_epilogue(n, s->k, s->oh * s->ow, y, epi);
         return;
     }

@@ -3,21 +3,17 @@
 #include <cblas.h>
 #include <string.h>
 
+#include "nn/gemm_kernel.h"   /* the 16-float vector type and its loads and stores */
+
 /* F(4x4, 3x3) with points 0, 1, -1, 2, -1/2, infinity: Y = AT [(G g GT) . (BT d B)] A. */
 #define TILE 4    /* output tile */
 #define ALPHA 6   /* input tile = transform size */
 #define NXI 36    /* ALPHA * ALPHA transform positions */
 
-typedef float v16f __attribute__((vector_size(16 * sizeof(float))));
+typedef ddad_v16f v16f;
 
-static inline v16f ld16(const float *p)
-{
-    v16f v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline void st16(float *p, v16f v) { memcpy(p, &v, sizeof v); }
+static inline v16f ld16(const float *p) { return ddad_gk_ld(p); }
+static inline void st16(float *p, v16f v) { ddad_gk_st(p, v); }
 
 /* The transforms' arithmetic, written once for 16 lanes and for one (the same
  * expressions, so a lane gets the same bits either way). */

@@ -43,7 +43,7 @@ ddad_conv_shape ddad_conv_shape_make(int n, int c, int h, int w, int k, int ksiz
     else if (ddad_winograd_applies(&s) && c >= DDAD_WINOGRAD_MIN_CHANNELS && k >= DDAD_WINOGRAD_MIN_CHANNELS)
         s.algo = ddad_wfused_applies(&s) ? DDAD_CONV_WINOGRAD_FUSED : DDAD_CONV_WINOGRAD;
     /* the fused path's threads split blocks of tiles, not samples: one buffer per thread */
-    if (s.algo == DDAD_CONV_WINOGRAD_FUSED) s.slots = threads > 1 ? threads : 1;
+    if (s.algo == DDAD_CONV_WINOGRAD_FUSED) s.slots = threads;
     return s;
 }
 

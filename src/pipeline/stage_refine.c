@@ -60,9 +60,8 @@ static void save_refiner(ddad_run *run, ddad_refine *r, const ddad_train_state *
 
 /* The end of an epoch (both paths): its mean loss, the progress line, the checkpoint
  * when due, and a preemption agreed at the epoch boundary. The host refiner must hold the
- * current state. */
-/* Returns 1 when the ranks agreed to stop for preemption (the checkpoint is written): the
- * caller releases what it holds, then calls ddad_preempt_exit. */
+ * current state. Returns 1 when the ranks agreed to stop for preemption (the checkpoint is
+ * written): the caller releases what it holds, then calls ddad_preempt_exit. */
 static int finish_epoch(ddad_run *run, ddad_refine *r, ddad_train_state *st, int64_t steps, double te, double start,
                         int epochs_run)
 {
