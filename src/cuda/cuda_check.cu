@@ -34,3 +34,14 @@ extern "C" void ddad_fatal_nccl(int rc, const char *call, const char *file, int 
                line, rc);
 #endif
 }
+
+extern "C" int ddad_gpu_event_done(cudaEvent_t ev)
+{
+    const cudaError_t rc = cudaEventQuery(ev);
+    if (rc == cudaErrorNotReady) {
+        (void)cudaGetLastError();
+        return 0;
+    }
+    DDAD_CHECK_CUDA(rc);
+    return 1;
+}

@@ -23,6 +23,11 @@ DDAD_NORETURN void ddad_fatal_cublas(int rc, const char *call, const char *file,
 DDAD_NORETURN void ddad_fatal_cudnn(int rc, const char *call, const char *file, int line);
 DDAD_NORETURN void ddad_fatal_nccl(int rc, const char *call, const char *file, int line);
 
+/* 1 when the work before ev has completed, 0 when not yet (ends the job on an error).
+ * cudaEventQuery's "not ready" is also recorded as the runtime's last error; it is cleared
+ * here, or the next DDAD_CHECK_LAUNCH would report it. */
+int ddad_gpu_event_done(cudaEvent_t ev);
+
 #ifdef __cplusplus
 }
 #endif

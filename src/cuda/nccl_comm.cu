@@ -108,10 +108,7 @@ extern "C" void ddad_gpu_comm_wait_event(ddad_gpu_comm *c, cudaEvent_t ev)
 #ifdef DDAD_WITH_NCCL
     if (c && c->have_nccl) {
         for (;;) {
-            const cudaError_t rc = cudaEventQuery(ev);
-            if (rc == cudaSuccess) return;
-            if (rc != cudaErrorNotReady) DDAD_CHECK_CUDA(rc);
-            (void)cudaGetLastError();   // "not ready" is recorded as the last error
+            if (ddad_gpu_event_done(ev)) return;
             ncclResult_t async = ncclSuccess;
             DDAD_CHECK_NCCL(ncclCommGetAsyncError(c->nccl, &async));
 #if defined(NCCL_VERSION_CODE) && NCCL_VERSION_CODE >= NCCL_VERSION(2, 14, 0)

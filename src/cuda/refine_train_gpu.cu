@@ -158,14 +158,7 @@ extern "C" int ddad_refine_gpu_trainer_poll(ddad_refine_gpu_trainer *t, int wait
     if (wait) {
         ddad_gpu_comm_wait_event(t->comm, t->ev[t->head]);   // cudaEventSynchronize without NCCL
     } else {
-        cudaError_t rc = cudaEventQuery(t->ev[t->head]);
-        if (rc == cudaErrorNotReady) {
-            // not an error, but the runtime records it as the last one: cleared, or the next
-            // launch check would report "device not ready"
-            (void)cudaGetLastError();
-            return 0;
-        }
-        DDAD_CHECK_CUDA(rc);
+        if (!ddad_gpu_event_done(t->ev[t->head])) return 0;
     }
     out->step = t->ring_step[t->head];
     out->loss = t->pinned[t->head];
