@@ -1,5 +1,6 @@
-# ddad's CPU networks vs PyTorch: bench/cpu_vs_torch/run.sh (never run by ctest), and two
-# helpers for reading its refiner figure: where a step's time goes, and the machine's rates.
+# ddad's CPU networks vs PyTorch: bench/cpu_vs_torch/run.sh (never run by ctest), and three
+# helpers for reading its figures: where a refiner step's time goes, the machine's rates,
+# and the project's own CPU kernels against what they replaced.
 function(ddad_cpu_bench name src)
   add_executable(${name} ${CMAKE_CURRENT_LIST_DIR}/${src})
   target_link_libraries(${name} PRIVATE ddadcore)
@@ -12,3 +13,4 @@ endfunction()
 ddad_cpu_bench(bench_cpu_vs_torch bench_nn.c)
 ddad_cpu_bench(bench_refine_layers refine_layers.c)
 ddad_cpu_bench(bench_machine_rates machine_rates.c)
+ddad_cpu_bench(bench_cpu_kernels cpu_kernels.c)
