@@ -9,8 +9,8 @@
 
 /* Whether C = op(A) B goes to the register kernel: B untransposed (its rows are the
  * kernel's vectors), overwritten C, whole kernel rows and vectors. OpenBLAS packs both
- * operands at every call; the kernel reads them where they lie, which wins (1.4-2.5x,
- * bench: the AE's layer shapes at 2 threads) when B is in cache: at most 1 M floats, the
+ * operands at every call; the kernel reads them where they lie, which wins (1.4-4x,
+ * bench_cpu_kernels: the AE's layer shapes at 2 threads) when B is in cache: at most 1 M floats, the
  * convolutions' column matrices and the small Linear layers. A B streamed from memory
  * (the 2048 x 1024 Linear weights) is read faster packed, and with A transposed the
  * kernel's strided A only wins for the shortest sums. AVX-512 builds only: elsewhere the
