@@ -134,3 +134,4 @@ extern "C" void ddad_gpu_free(void *p, size_t bytes)
 }
 
 extern "C" size_t ddad_gpu_peak_bytes(void) { return g_peak_bytes; }
+extern "C" void ddad_gpu_reset_peak(void) { g_peak_bytes = g_live_bytes; }

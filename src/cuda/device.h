@@ -46,8 +46,11 @@ const ddad_gpu_placement *ddad_gpu_last_placement(void);
 /* The device ordinal for local rank r with n visible devices: r mod n. */
 int ddad_gpu_device_for(int local_rank, int n_devices);
 
-/* Peak device memory this process has had allocated through ddad's allocator, in bytes. */
+/* Peak device memory this process has had allocated through ddad's allocator, in bytes,
+ * since the start or the last ddad_gpu_reset_peak (which sets it to what is allocated now).
+ * It leaves out the CUDA context itself and the libraries' own allocations. */
 size_t ddad_gpu_peak_bytes(void);
+void ddad_gpu_reset_peak(void);
 /* cudaMalloc with a fatal error naming `what` and the size on failure; counted for the peak. */
 void *ddad_gpu_malloc(size_t bytes, const char *what);
 void ddad_gpu_free(void *p, size_t bytes);

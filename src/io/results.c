@@ -48,6 +48,16 @@ int ddad_results_write_timings(hid_t f, const char *stage, const double *t, int 
     return rc;
 }
 
+int ddad_results_write_gpu_peak(hid_t f, const char *stage, const int64_t *bytes, int n_ranks, ddad_error *err)
+{
+    hid_t g = ddad_h5_group(f, "gpu_memory", err);
+    if (g < 0) return -1;
+    hsize_t dims[1] = {(hsize_t)n_ranks};
+    int rc = ddad_h5_write(g, stage, H5T_NATIVE_INT64, 1, dims, bytes, err);
+    H5Gclose(g);
+    return rc;
+}
+
 int ddad_results_write_network(hid_t f, const char *group, const ddad_paramset *ps, const char *loss_name,
                                const double *loss, int64_t n_loss, ddad_error *err)
 {

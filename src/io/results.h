@@ -35,6 +35,9 @@ int ddad_results_write_run(hid_t f, const char *config_yaml, const char *git_rev
 /* t: n_ranks x n_phases seconds; phases: comma-separated names. */
 int ddad_results_write_timings(hid_t f, const char *stage, const double *t, int n_ranks, int n_phases,
                                const char *phases, ddad_error *err);
+/* Peak device memory per rank in one stage (bytes ddad allocated; GPU runs only):
+ * /gpu_memory/<stage>, int64 [n_ranks]. */
+int ddad_results_write_gpu_peak(hid_t f, const char *stage, const int64_t *bytes, int n_ranks, ddad_error *err);
 /* A network under `group` (e.g. "members/ndm_0") and its loss history under losses/<loss_name>. */
 int ddad_results_write_network(hid_t f, const char *group, const ddad_paramset *ps, const char *loss_name,
                                const double *loss, int64_t n_loss, ddad_error *err);

@@ -43,6 +43,34 @@ static void print_timings(hid_t f, FILE *out)
     }
 }
 
+/* GPU runs: the peak device memory ddad allocated, per stage (max and least over ranks). */
+static void print_gpu_memory(hid_t f, FILE *out)
+{
+    static const char *STAGES[] = {"members", "score", "refine", "eval"};
+    if (H5Lexists(f, "gpu_memory", H5P_DEFAULT) <= 0) return;
+    fprintf(out, "peak GPU memory allocated (MiB per rank):\n");
+    for (int s = 0; s < 4; s++) {
+        char p[64];
+        snprintf(p, sizeof p, "gpu_memory/%s", STAGES[s]);
+        if (H5Lexists(f, p, H5P_DEFAULT) <= 0) continue;
+        int64_t ranks = ddad_h5_rows(f, p);
+        if (ranks < 1 || ranks > 1 << 20) continue;
+        int64_t *b = calloc((size_t)ranks, sizeof(int64_t));
+        if (!b) return;
+        ddad_error err = {0};
+        if (ddad_h5_read(f, p, H5T_NATIVE_INT64, (size_t)ranks, b, &err) == 0) {
+            int64_t lo = b[0], hi = b[0];
+            for (int64_t r = 1; r < ranks; r++) {
+                if (b[r] < lo) lo = b[r];
+                if (b[r] > hi) hi = b[r];
+            }
+            fprintf(out, "  %-8s %lld rank(s): max %.1f  least %.1f\n", STAGES[s], (long long)ranks,
+                    (double)hi / 1048576.0, (double)lo / 1048576.0);
+        }
+        free(b);
+    }
+}
+
 int ddad_results_info(const char *path, FILE *out)
 {
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -105,6 +133,7 @@ int ddad_results_info(const char *path, FILE *out)
         ddad_results_print_table(e, ne, out);
     }
     print_timings(f, out);
+    print_gpu_memory(f, out);
     H5Fclose(f);
     return DDAD_EXIT_OK;
 }

@@ -1,5 +1,6 @@
-/* Where the job runs: Exp.device against the GPUs the ranks can see. With a GPU the member
- * and refine stages train on it; the score and eval stages run on the CPU (docs/GPU.md). */
+/* Where the job runs: Exp.device against the GPUs the ranks can see. With a GPU every stage
+ * uses it: the members and the refiner train there, and the score and eval stages run
+ * their networks there (docs/GPU.md). */
 #include <stdio.h>
 #include <string.h>
 
@@ -32,10 +33,10 @@ int ddad_run_pick_device(ddad_run *run, ddad_error *err)
         return 0;
     }
     run->gpu = pl.device;
-    snprintf(run->devices, sizeof run->devices, "cuda: %d rank(s), members and refiner on %s (%s); score, eval on cpu",
-             d->size, pl.name, c->precision);
-    log_info("run: members and the refiner train on the GPU (Exp.device %s, precision %s); score and eval on the CPU",
-             c->device, c->precision);
+    snprintf(run->devices, sizeof run->devices, "cuda: %d rank(s), every stage on %s (%s)", d->size, pl.name,
+             c->precision);
+    log_info("run: members and the refiner train on the GPU, and score and eval run there (Exp.device %s, "
+             "precision %s)", c->device, c->precision);
     return 0;
 #else
     return 0;   /* auto without CUDA; cuda without CUDA is refused with the configuration */

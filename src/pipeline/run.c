@@ -1,6 +1,7 @@
 #include "pipeline/run.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,9 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "pipeline/ckpt.h"
+#ifdef DDAD_WITH_CUDA
+#include "cuda/device.h"
+#endif
 
 static const char *STAGES[DDAD_N_STAGES] = {"members", "score", "refine", "eval"};
 static const char *PHASES[DDAD_N_PHASES] = {"train", "reduce", "refine", "eval", "io"};
@@ -39,9 +43,64 @@ int ddad_stage_done(const ddad_run *run, int stage)
     return ddad_file_exists(p);
 }
 
+int64_t *ddad_stage_gather_gpu_peak(ddad_run *run, int stage)
+{
+    if (run->gpu < 0) return NULL;
+    const ddad_dist *d = &run->dist;
+    int64_t mine = 0;
+#ifdef DDAD_WITH_CUDA
+    mine = (int64_t)ddad_gpu_peak_bytes();
+    ddad_gpu_reset_peak();
+#endif
+    int64_t *all = ddad_malloc(sizeof(int64_t) * (size_t)d->size, "GPU memory peaks");
+    DDAD_CHECK_MPI(MPI_Gather(&mine, 1, MPI_INT64_T, all, 1, MPI_INT64_T, 0, d->world));
+    if (d->rank != 0) {
+        free(all);
+        return NULL;
+    }
+    int64_t lo = all[0], hi = all[0];
+    for (int r = 1; r < d->size; r++) {
+        if (all[r] < lo) lo = all[r];
+        if (all[r] > hi) hi = all[r];
+    }
+    log_info("%s: peak GPU memory allocated per rank %.1f MiB (least %.1f MiB, %d rank(s))", STAGES[stage],
+             (double)hi / 1048576.0, (double)lo / 1048576.0, d->size);
+    return all;
+}
+
+int ddad_stage_read_gpu_peak(const ddad_run *run, int stage, int64_t **bytes)
+{
+    char p[DDAD_PATH_MAX + 64], tok[64];
+    marker_path(run, stage, p, sizeof p);
+    *bytes = NULL;
+    FILE *f = fopen(p, "r");
+    if (!f) return 0;
+    int n = 0;
+    if (fscanf(f, "stage %63s ranks %d", tok, &n) != 2 || n < 1 || n > 1 << 20) {
+        fclose(f);
+        return 0;
+    }
+    while (fscanf(f, "%63s", tok) == 1)
+        if (!strcmp(tok, "gpu_peak_bytes")) {
+            int64_t *b = ddad_calloc((size_t)n, sizeof(int64_t), "GPU memory peaks");
+            int i = 0;
+            while (i < n && fscanf(f, "%" SCNd64, &b[i]) == 1) i++;
+            fclose(f);
+            if (i < n) {
+                free(b);
+                return 0;
+            }
+            *bytes = b;
+            return n;
+        }
+    fclose(f);
+    return 0;
+}
+
 void ddad_stage_mark_done(ddad_run *run, int stage)
 {
     const ddad_dist *d = &run->dist;
+    int64_t *peaks = ddad_stage_gather_gpu_peak(run, stage);
     double *all = d->rank == 0 ? ddad_malloc(sizeof(double) * DDAD_N_PHASES * (size_t)d->size, "timings") : NULL;
     if (d->size > 1)
         DDAD_CHECK_MPI(MPI_Gather(run->phase_time, DDAD_N_PHASES, MPI_DOUBLE, all, DDAD_N_PHASES, MPI_DOUBLE, 0, d->world));
@@ -58,11 +117,17 @@ void ddad_stage_mark_done(ddad_run *run, int stage)
             for (int ph = 0; ph < DDAD_N_PHASES; ph++) fprintf(f, "%s%.6f", ph ? " " : "", all[r * DDAD_N_PHASES + ph]);
             fputc('\n', f);
         }
+        if (peaks) {
+            fprintf(f, "gpu_peak_bytes");
+            for (int r = 0; r < d->size; r++) fprintf(f, " %" PRId64, peaks[r]);
+            fputc('\n', f);
+        }
         fprintf(f, "key %s\n", stage <= DDAD_STAGE_SCORE ? run->members_key : run->refine_key);
         if (fclose(f) != 0 || ddad_commit_file(tmp, p) != 0)
             ddad_fatal(DDAD_EXIT_RUNTIME, "cannot write %s: %s", p, strerror(errno));
     }
     free(all);
+    free(peaks);
     memset(run->phase_time, 0, sizeof run->phase_time);
     ddad_dist_barrier(d);
 }

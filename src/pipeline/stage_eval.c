@@ -17,8 +17,14 @@
 #include "pipeline/maps.h"
 #include "pipeline/members_io.h"
 #include "pipeline/run.h"
+#ifdef DDAD_WITH_CUDA
+#include "cuda/refine_infer_gpu.h"
+#endif
 
 #define EVAL_CHUNK 32
+/* With a GPU, larger chunks; the refiner's input stays under 2^24 floats per chunk. */
+#define EVAL_GPU_CHUNK 256
+#define EVAL_GPU_MAX_FLOATS ((size_t)1 << 24)
 
 static hid_t open_score_file(const ddad_run *run)
 {
@@ -49,12 +55,22 @@ static void refine_scores(ddad_run *run, hid_t sf, int64_t s0, int64_t s1, float
     ddad_train_state_init(&st, c->r_num_epoch);
     check(ddad_ckpt_load(path, run->refine_key, ddad_refine_paramset(r), 0, &st, &err), &err, "loading the refiner");
     ddad_train_state_free(&st);
-    float *inter = ddad_malloc_aligned(sizeof(float) * EVAL_CHUNK * hw, "A_inter");
-    float *intra = ddad_malloc_aligned(sizeof(float) * EVAL_CHUNK * hw, "A_intra");
-    float *in = ddad_malloc_aligned(sizeof(float) * EVAL_CHUNK * (size_t)c_in * hw, "refiner input");
-    float *prob = ddad_malloc_aligned(sizeof(float) * EVAL_CHUNK * hw, "refiner output");
-    for (int64_t s = s0; s < s1; s += EVAL_CHUNK) {
-        int nb = (int)(s1 - s < EVAL_CHUNK ? s1 - s : EVAL_CHUNK);
+    int chunk = EVAL_CHUNK;
+#ifdef DDAD_WITH_CUDA
+    ddad_refine_infer_gpu *gpu = NULL;
+    if (run->gpu >= 0) {
+        size_t fit = EVAL_GPU_MAX_FLOATS / ((size_t)c_in * hw);
+        chunk = fit < 1 ? 1 : fit > EVAL_GPU_CHUNK ? EVAL_GPU_CHUNK : (int)fit;
+        gpu = ddad_refine_infer_gpu_create(r, c_in, H, H, chunk, !strcmp(c->precision, "tf32"));
+    }
+#endif
+    size_t rows = (size_t)chunk * hw;
+    float *inter = ddad_malloc_aligned(sizeof(float) * rows, "A_inter");
+    float *intra = ddad_malloc_aligned(sizeof(float) * rows, "A_intra");
+    float *in = ddad_malloc_aligned(sizeof(float) * rows * (size_t)c_in, "refiner input");
+    float *prob = ddad_malloc_aligned(sizeof(float) * rows, "refiner output");
+    for (int64_t s = s0; s < s1; s += chunk) {
+        int nb = (int)(s1 - s < chunk ? s1 - s : chunk);
         double t0 = ddad_now();
         check(ddad_h5_read_rows(sf, "map_intra", H5T_NATIVE_FLOAT, s, nb, intra, &err), &err, "reading score.h5");
         if (c_in == 2)
@@ -69,7 +85,12 @@ static void refine_scores(ddad_run *run, hid_t sf, int64_t s0, int64_t s1, float
             }
             memcpy(dst, intra + (size_t)i * hw, hw * sizeof(float));
         }
-        ddad_refine_infer(r, in, nb, prob);
+#ifdef DDAD_WITH_CUDA
+        if (gpu)
+            ddad_refine_infer_gpu_run(gpu, in, nb, prob);
+        else
+#endif
+            ddad_refine_infer(r, in, nb, prob);
         for (int i = 0; i < nb; i++) scores[s - s0 + i] = ddad_map_mean(prob + (size_t)i * hw, hw);
         if (maps) memcpy(maps + (size_t)(s - s0) * hw, prob, (size_t)nb * hw * sizeof(float));
         run->phase_time[DDAD_PHASE_EVAL] += ddad_now() - t1;
@@ -78,6 +99,9 @@ static void refine_scores(ddad_run *run, hid_t sf, int64_t s0, int64_t s1, float
     free(intra);
     free(in);
     free(prob);
+#ifdef DDAD_WITH_CUDA
+    ddad_refine_infer_gpu_free(gpu);
+#endif
     ddad_refine_free(r);
 }
 
@@ -117,7 +141,8 @@ static void compute_metrics(ddad_score_entry *e, int64_t n, size_t hw, const int
  * name (tmp, RESULTS_TMP_MAX bytes); the caller lets the ranks write the maps and renames. */
 #define RESULTS_TMP_MAX (DDAD_PATH_MAX + 128)
 static void write_results(ddad_run *run, int64_t n, const char *names, const int8_t *labels, const uint8_t *images,
-                          ddad_score_entry *e, int ne, const double *eval_times, char *tmp)
+                          ddad_score_entry *e, int ne, const double *eval_times, const int64_t *eval_gpu_peak,
+                          char *tmp)
 {
     const ddad_config *c = &run->cfg;
     const ddad_dist *d = &run->dist;
@@ -143,6 +168,14 @@ static void write_results(ddad_run *run, int64_t n, const char *names, const int
     }
     check(ddad_results_write_timings(f, "eval", eval_times, d->size, DDAD_N_PHASES, phases, &err), &err,
           "writing timings");
+    for (int s = 0; s < DDAD_STAGE_EVAL; s++) {
+        int64_t *b = NULL;
+        int nr = ddad_stage_read_gpu_peak(run, s, &b);
+        if (nr > 0) check(ddad_results_write_gpu_peak(f, ddad_stage_name(s), b, nr, &err), &err, "writing GPU memory");
+        free(b);
+    }
+    if (eval_gpu_peak)
+        check(ddad_results_write_gpu_peak(f, "eval", eval_gpu_peak, d->size, &err), &err, "writing GPU memory");
 
     for (int m = 0; m < d->n_members; m++) {
         ddad_ae *ae = ddad_member_load_eval(run, m, 1);
@@ -292,6 +325,7 @@ void ddad_stage_eval(ddad_run *run)
         DDAD_CHECK_MPI(MPI_Gather(run->phase_time, DDAD_N_PHASES, MPI_DOUBLE, times, DDAD_N_PHASES, MPI_DOUBLE, 0, d->world));
     else
         memcpy(times, run->phase_time, sizeof run->phase_time);
+    int64_t *gpu_peak = ddad_stage_gather_gpu_peak(run, DDAD_STAGE_EVAL);
 
     if (d->rank == 0) {
         ddad_error err = {0};
@@ -312,7 +346,7 @@ void ddad_stage_eval(ddad_run *run)
         double t1 = ddad_now();
         for (int k = 0; k < 4; k++) compute_metrics(&e[k], n, hw, labels, masks);
         times[DDAD_PHASE_EVAL] += ddad_now() - t1;
-        write_results(run, n, names, labels, images, e, 4, times, tmp);
+        write_results(run, n, names, labels, images, e, 4, times, gpu_peak, tmp);
         free(names);
         free(labels);
     }
@@ -336,6 +370,7 @@ void ddad_stage_eval(ddad_run *run)
         free(e[k].maps);
     }
     free(times);
+    free(gpu_peak);
     free(starts);
     free(loc_scores);
     free(loc_maps);

@@ -3,7 +3,9 @@
  * Every rank reconstructs the test images with its members (eval mode) in chunks; the
  * member reduction gives every member's output in member order, from which rank 0 forms
  * A_rec, A_intra and A_inter. The result (maps and image scores) goes to
- * OUT/checkpoints/score.h5 for the refiner's evaluation and the results file. */
+ * OUT/checkpoints/score.h5 for the refiner's evaluation and the results file. With a GPU
+ * (run->gpu >= 0) the forwards, the gather and the maps run on the device (score_gpu.h);
+ * the image scores are the maps' means on the host either way. */
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,9 @@
 #include "pipeline/maps.h"
 #include "pipeline/members_io.h"
 #include "pipeline/run.h"
+#ifdef DDAD_WITH_CUDA
+#include "cuda/score_gpu.h"
+#endif
 
 #define SCORE_CHUNK 32
 
@@ -65,13 +70,8 @@ void ddad_stage_score(ddad_run *run)
     ddad_dataset_close(ds);
     run->phase_time[DDAD_PHASE_IO] += ddad_now() - t0;
 
-    ddad_ae **nets = ddad_calloc((size_t)d->n_local, sizeof *nets, "member networks");
+    ddad_ae **nets = ddad_calloc((size_t)(d->n_local ? d->n_local : 1), sizeof *nets, "member networks");
     for (int i = 0; i < d->n_local; i++) nets[i] = ddad_member_load_eval(run, d->local[i], SCORE_CHUNK);
-
-    size_t per_member = (size_t)SCORE_CHUNK * (size_t)C * hw;
-    float *x = ddad_malloc_aligned(sizeof(float) * (size_t)SCORE_CHUNK * hw, "test chunk");
-    float *local = ddad_malloc_aligned(sizeof(float) * per_member * (size_t)(d->n_local ? d->n_local : 1), "member outputs");
-    float *all = ddad_malloc_aligned(sizeof(float) * per_member * (size_t)M, "all member outputs");
     float *maps[3] = {NULL, NULL, NULL}, *scores[3] = {NULL, NULL, NULL};
     if (d->rank == 0)
         for (int k = 0; k < 3; k++) {
@@ -79,26 +79,58 @@ void ddad_stage_score(ddad_run *run)
             scores[k] = ddad_malloc(sizeof(float) * (size_t)n, "image scores");
         }
 
-    for (int64_t s = 0; s < n; s += SCORE_CHUNK) {
-        int nb = (int)(n - s < SCORE_CHUNK ? n - s : SCORE_CHUNK);
-        size_t count = (size_t)nb * (size_t)C * hw;
+    int chunk = SCORE_CHUNK;
+    float *x = NULL, *local = NULL, *all = NULL;
+#ifdef DDAD_WITH_CUDA
+    ddad_score_gpu *gpu = NULL;
+    if (run->gpu >= 0) {
+        ddad_score_gpu_spec spec = {.local = nets, .n_local = d->n_local, .n_members = M, .K = d->K, .channels = C,
+                                    .images = img, .n = n, .img_size = c->img_size, .world = d->world,
+                                    .tf32 = !strcmp(c->precision, "tf32")};
+        gpu = ddad_score_gpu_create(&spec);
+        chunk = ddad_score_gpu_chunk_size(gpu);
+    } else
+#endif
+    {
+        size_t per_member = (size_t)SCORE_CHUNK * (size_t)C * hw;
+        x = ddad_malloc_aligned(sizeof(float) * (size_t)SCORE_CHUNK * hw, "test chunk");
+        local = ddad_malloc_aligned(sizeof(float) * per_member * (size_t)(d->n_local ? d->n_local : 1), "member outputs");
+        all = ddad_malloc_aligned(sizeof(float) * per_member * (size_t)M, "all member outputs");
+    }
+
+    for (int64_t s = 0; s < n; s += chunk) {
+        int nb = (int)(n - s < chunk ? n - s : chunk);
+        size_t o = (size_t)s * hw;
         double t1 = ddad_now();
-        ddad_images_to_float(img + (size_t)s * hw, (size_t)nb * hw, x);
-        for (int i = 0; i < d->n_local; i++) ddad_ae_forward(nets[i], x, nb, 0, local + (size_t)i * count);
-        ddad_reduce_members(d, local, count, all);
-        if (d->rank == 0) {
-            size_t o = (size_t)s * hw;
-            ddad_discrepancy_maps(all, d->K, C, nb, hw, x, maps[0] + o, maps[1] + o, maps[2] + o);
+#ifdef DDAD_WITH_CUDA
+        if (gpu) {
+            if (d->rank == 0)
+                ddad_score_gpu_chunk(gpu, s, nb, maps[0] + o, maps[1] + o, maps[2] + o);
+            else
+                ddad_score_gpu_chunk(gpu, s, nb, NULL, NULL, NULL);
+        } else
+#endif
+        {
+            size_t count = (size_t)nb * (size_t)C * hw;
+            ddad_images_to_float(img + o, (size_t)nb * hw, x);
+            for (int i = 0; i < d->n_local; i++) ddad_ae_forward(nets[i], x, nb, 0, local + (size_t)i * count);
+            ddad_reduce_members(d, local, count, all);
+            if (d->rank == 0) ddad_discrepancy_maps(all, d->K, C, nb, hw, x, maps[0] + o, maps[1] + o, maps[2] + o);
+        }
+        if (d->rank == 0)
             for (int k = 0; k < 3; k++)
                 for (int i = 0; i < nb; i++) scores[k][s + i] = ddad_map_mean(maps[k] + o + (size_t)i * hw, hw);
-        }
         run->phase_time[DDAD_PHASE_REDUCE] += ddad_now() - t1;
     }
+#ifdef DDAD_WITH_CUDA
+    ddad_score_gpu_free(gpu);
+#endif
     if (d->rank == 0) {
         double t1 = ddad_now();
         write_scores(run, n, names, labels, maps, scores);
         run->phase_time[DDAD_PHASE_IO] += ddad_now() - t1;
-        log_info("score: %lld test images scored with %d members", (long long)n, M);
+        log_info("score: %lld test images scored with %d members%s", (long long)n, M,
+                 run->gpu >= 0 ? " on the GPU" : "");
     }
     for (int i = 0; i < d->n_local; i++) ddad_ae_free(nets[i]);
     for (int k = 0; k < 3; k++) {

@@ -152,6 +152,32 @@ case "$case_name" in
       expect_failure 2 "Exp.device is cuda but" run_ddad 1 "$WORK/dev_cuda" --set Exp.device=cuda
       [ ! -e "$WORK/dev_cuda/results.h5" ] || fail "a refused run left results behind"
     fi ;;
+  gpu_stages)
+    # With a GPU: the score and eval stages on the device against the CPU's, from the same
+    # CPU-trained members and refiner (np2's run directory): maps and image scores within
+    # float rounding, the rest exact. Skipped (77) where no GPU is visible.
+    nvidia-smi -L 2>/dev/null | grep -q '^GPU ' || { echo "SKIPPED: no GPU visible"; exit 77; }
+    for st in score eval; do
+      rm -rf "$WORK/gpu_$st" && cp -r "$WORK/np2" "$WORK/gpu_$st" || fail "copying $WORK/np2"
+      log="$(timeout -k 10 240 mpirun --oversubscribe --bind-to none -np 2 "$DDAD" run --config "$CONFIG" \
+        --set "Data.file=$DATA" --set "Exp.out_dir=$WORK/gpu_$st" --set Exp.device=cuda --stage "$st" 2>&1)" ||
+        fail "--stage $st with Exp.device cuda exited with $?: $log"
+      grep -q "train on the GPU" <<<"$log" || fail "--stage $st did not use the GPU: $log"
+    done
+    # score: every member's forward, the gather and the maps ran on the GPU
+    $CMP "$WORK/np2/checkpoints/score.h5" "$WORK/gpu_score/checkpoints/score.h5" --exact labels names \
+      --rtol map_rec=1e-3 map_intra=1e-3 map_inter=1e-3 rec=1e-3 intra=1e-3 inter=1e-3 || exit 1
+    # eval: the refiner's inference ran on the GPU; the discrepancy scores are the CPU's
+    $CMP "$WORK/np2/results.h5" "$WORK/gpu_eval/results.h5" --exact scores/test/rec scores/test/intra \
+      scores/test/inter members refiner --rtol scores/test/r_dual=5e-4 || exit 1
+    "$PY" - "$WORK/gpu_eval/results.h5" <<'PY' || fail "results.h5 of the GPU run lacks /gpu_memory/eval"
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+peak = f["gpu_memory/eval"][()]
+print("peak GPU memory of the eval stage per rank (MiB):", peak / 2**20)
+sys.exit(0 if len(peak) == 2 and (peak > 0).all() else 1)
+PY
+    ;;
   missing_stage)
     rm -rf "$WORK/empty"
     expect_failure 2 "run --stage members first" run_ddad 1 "$WORK/empty" --stage refine ;;

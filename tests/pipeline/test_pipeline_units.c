@@ -1,16 +1,20 @@
 /* Unit checks of the pipeline's pure pieces: OC-SSL counts, epoch order, FPI synthesis,
- * discrepancy maps, placement. */
+ * discrepancy maps, placement, the stage markers' timings and GPU memory peaks. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/rng.h"
 #include "data/batch.h"
 #include "data/fpi.h"
 #include "data/ocssl.h"
 #include "dist/dist.h"
+#include "io/h5util.h"
+#include "io/results.h"
 #include "pipeline/maps.h"
+#include "pipeline/run.h"
 
 static int failures = 0;
 #define CHECK(cond, ...)                                   \
@@ -158,6 +162,60 @@ static void test_names(void)
     CHECK(!strcmp(buf, "ndm_2"), "name %s", buf);
 }
 
+/* A marker holds the phase times and, from a GPU run, one peak per rank; both read back,
+ * and the peaks go into a results file as /gpu_memory/<stage>. */
+static void write_marker(const char *path, const char *peaks_line)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return;
+    fprintf(f, "stage members\nranks 2\n1 2 3 4 5\n6 7 8 9 10\n%skey network=AE\n", peaks_line);
+    fclose(f);
+}
+
+static void test_marker_peaks(void)
+{
+    char dir[] = "/tmp/ddad-marker-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0, "mkdtemp failed");
+        return;
+    }
+    ddad_run *run = calloc(1, sizeof *run);
+    snprintf(run->ckpt_dir, sizeof run->ckpt_dir, "%s", dir);
+    char marker[256], h5[256];
+    snprintf(marker, sizeof marker, "%s/members.done", dir);
+    snprintf(h5, sizeof h5, "%s/r.h5", dir);
+
+    write_marker(marker, "gpu_peak_bytes 1048576 3145728\n");
+    double *t = NULL;
+    int64_t *b = NULL;
+    CHECK(ddad_stage_read_times(run, DDAD_STAGE_MEMBERS, &t) == 2 && t && t[0] == 1 && t[9] == 10,
+          "phase times not read back next to the peaks");
+    CHECK(ddad_stage_read_gpu_peak(run, DDAD_STAGE_MEMBERS, &b) == 2 && b && b[0] == 1048576 && b[1] == 3145728,
+          "GPU memory peaks not read back");
+    ddad_error err = {0};
+    hid_t f = H5Fcreate(h5, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    CHECK(f >= 0 && ddad_results_write_gpu_peak(f, "members", b, 2, &err) == 0, "writing /gpu_memory: %s", err.msg);
+    if (f >= 0) H5Fclose(f);
+    int64_t back[2] = {0, 0};
+    f = H5Fopen(h5, H5F_ACC_RDONLY, H5P_DEFAULT);
+    CHECK(f >= 0 && ddad_h5_read(f, "gpu_memory/members", H5T_NATIVE_INT64, 2, back, &err) == 0 &&
+              back[0] == 1048576 && back[1] == 3145728,
+          "/gpu_memory/members does not hold the peaks: %s", err.msg);
+    if (f >= 0) H5Fclose(f);
+    free(t);
+    free(b);
+
+    /* a CPU run's marker has none; a cut line is not half-read */
+    write_marker(marker, "");
+    CHECK(ddad_stage_read_gpu_peak(run, DDAD_STAGE_MEMBERS, &b) == 0 && !b, "peaks read from a CPU run's marker");
+    write_marker(marker, "gpu_peak_bytes 1048576\n");
+    CHECK(ddad_stage_read_gpu_peak(run, DDAD_STAGE_MEMBERS, &b) == 0 && !b, "peaks read from a cut line");
+    remove(marker);
+    remove(h5);
+    rmdir(dir);
+    free(run);
+}
+
 int main(void)
 {
     test_ocssl();
@@ -165,6 +223,7 @@ int main(void)
     test_fpi();
     test_maps();
     test_names();
+    test_marker_peaks();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;
