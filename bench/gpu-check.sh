@@ -82,7 +82,7 @@ if timeout 60 "$bin/ddad" synth --preset ci --out "$out/e2e.h5" >"$out/e2e_data.
     rm -rf "$out/e2e_$dev"
     timeout 240 mpirun -np 2 --oversubscribe -x LD_LIBRARY_PATH "$bin/ddad" run --config configs/ci.yaml \
       --set "Data.file=$out/e2e.h5" --set "Exp.out_dir=$out/e2e_$dev" --set "Exp.device=$dev" \
-      >"$out/e2e_$dev.log" 2>&1 || { e2e_ok=0; note "  ddad run with Exp.device $dev exited with $?"; }
+      >"$out/e2e_$dev.log" 2>&1 || { rc=$?; e2e_ok=0; note "  ddad run with Exp.device $dev exited with $rc"; }
     grep -E "GPU|train on|run: done" "$out/e2e_$dev.log" | tee -a "$log"
     [ -f "$out/e2e_$dev/metrics.json" ] && note "  $dev metrics: $(tr -d '\n' <"$out/e2e_$dev/metrics.json" | cut -c1-300)"
   done
@@ -91,7 +91,7 @@ if timeout 60 "$bin/ddad" synth --preset ci --out "$out/e2e.h5" >"$out/e2e_data.
   timeout 120 mpirun -np 2 --oversubscribe -x LD_LIBRARY_PATH "$bin/ddad" run --config configs/ci.yaml \
     --set "Data.file=$out/e2e.h5" --set "Exp.out_dir=$out/e2e_long" --set "Exp.device=cuda" \
     --set "Solver.bs=2" --set "Solver.num_epoch=1" >"$out/e2e_long.log" 2>&1 ||
-    { e2e_ok=0; note "  ddad run with epochs over 64 steps (Exp.device cuda) exited with $?"; }
+    { rc=$?; e2e_ok=0; note "  ddad run with epochs over 64 steps (Exp.device cuda) exited with $rc"; }
   grep -E "run: done" "$out/e2e_long.log" | sed 's/^/  long epochs: /' | tee -a "$log"
 else
   e2e_ok=0; note "  ddad synth failed (see e2e_data.log)"
@@ -100,10 +100,10 @@ status[e2e.run]=$([ $e2e_ok = 1 ] && echo passed || echo FAILED)
 
 # ---- 2c. the score and eval stages on the GPU against the CPU's, from the same CPU-trained
 # members and refiner (tests/pipeline/pipeline_test.sh gpu_stages, after its data and np2) ----
-pipe() { env DDAD="$bin/ddad" PY="$py" SRC="$root" WORK="$out/pipe" bash "$root/tests/pipeline/pipeline_test.sh" "$1"; }
-run_test pipe.data 60 pipe data
-run_test pipe.np2 180 pipe np2
-run_test pipe.gpu_stages 180 pipe gpu_stages
+pipe=(env DDAD="$bin/ddad" PY="$py" SRC="$root" WORK="$out/pipe" bash "$root/tests/pipeline/pipeline_test.sh")
+run_test pipe.data 60 "${pipe[@]}" data
+run_test pipe.np2 240 "${pipe[@]}" np2
+run_test pipe.gpu_stages 300 "${pipe[@]}" gpu_stages
 
 # ---- 3. benchmarks ----
 bench() {   # name, timeout, command...
@@ -130,35 +130,38 @@ job_s="-"
 if [ "$quick" = 1 ]; then
   note "RSNA-scale job skipped (--quick)"
 else
-  left=$(( 540 - ( $(date +%s) - t0 ) )); [ "$left" -gt 300 ] && left=300
-  if [ "$left" -lt 60 ]; then
-    note "RSNA-scale job skipped: only ${left}s of the check's 9 minutes left"
-  elif timeout 60 "$bin/ddad" synth --preset demo --img-size 64 --normal 3851 --pool0 1600 --pool1 2400 \
-         --test-normal 1000 --test-abnormal 1000 --out "$out/rsna_scale.h5" >"$out/rsna_data.log" 2>&1; then
-    note "RSNA-scale job, 6 ranks, Exp.device cuda, tf32, limit ${left}s"
-    rm -rf "$out/rsna_job"
-    mps_before=$(ls "${CUDA_MPS_PIPE_DIRECTORY:-/tmp/nvidia-mps}"/control 2>/dev/null)
-    js=$(date +%s.%N)
-    DDAD="$bin/ddad" timeout "$left" "$root/launch/ddad-run" --mps --np 6 --config configs/rsna.yaml \
-      --set "Data.file=$out/rsna_scale.h5" --set "Exp.out_dir=$out/rsna_job" --set Exp.device=cuda \
-      --set Exp.precision=tf32 >"$out/rsna_job.log" 2>&1
-    rc=$?
-    je=$(date +%s.%N)
-    # a timeout kills ddad-run before it stops the MPS daemon it started
-    if [ -z "$mps_before" ] && [ -n "$(ls "${CUDA_MPS_PIPE_DIRECTORY:-/tmp/nvidia-mps}"/control 2>/dev/null)" ]; then
-      echo quit | nvidia-cuda-mps-control >/dev/null 2>&1 || true
-    fi
-    if [ $rc = 0 ]; then
-      job_s=$(awk -v a="$js" -v b="$je" 'BEGIN{printf "%.1f", b - a}')
-      echo "RESULT rsna_job_s $job_s" >>"$out/results.txt"
-    else
-      job_s="exit $rc"; [ $rc = 124 ] && job_s="> ${left}s"
-    fi
-    note "  RSNA-scale job: $job_s (wall, mpirun to exit)"
-    grep -E "run: done|peak GPU memory|done in|epoch 250/|epoch 100/|AUROC|r_dual" "$out/rsna_job.log" | tail -20 | tee -a "$log"
-    [ -f "$out/rsna_job/metrics.json" ] && note "  metrics: $(tr -d '\n' <"$out/rsna_job/metrics.json" | cut -c1-300)"
-  else
+  if ! timeout 60 "$bin/ddad" synth --preset demo --img-size 64 --normal 3851 --pool0 1600 --pool1 2400 \
+       --test-normal 1000 --test-abnormal 1000 --out "$out/rsna_scale.h5" >"$out/rsna_data.log" 2>&1; then
     note "RSNA-scale data: ddad synth failed (see rsna_data.log)"
+  else
+    left=$(( 540 - ( $(date +%s) - t0 ) ))
+    [ "$left" -gt 300 ] && left=300
+    if [ "$left" -lt 60 ]; then
+      note "RSNA-scale job skipped: only ${left}s of the check's 9 minutes left"
+    else
+      note "RSNA-scale job, 6 ranks, Exp.device cuda, tf32, limit ${left}s"
+      rm -rf "$out/rsna_job"
+      mps_before=$(ls "${CUDA_MPS_PIPE_DIRECTORY:-/tmp/nvidia-mps}"/control 2>/dev/null)
+      js=$(date +%s.%N)
+      DDAD="$bin/ddad" timeout "$left" "$root/launch/ddad-run" --mps --np 6 --config configs/rsna.yaml \
+        --set "Data.file=$out/rsna_scale.h5" --set "Exp.out_dir=$out/rsna_job" --set Exp.device=cuda \
+        --set Exp.precision=tf32 >"$out/rsna_job.log" 2>&1
+      rc=$?
+      je=$(date +%s.%N)
+      # a timeout kills ddad-run before it stops the MPS daemon it started
+      if [ -z "$mps_before" ] && [ -n "$(ls "${CUDA_MPS_PIPE_DIRECTORY:-/tmp/nvidia-mps}"/control 2>/dev/null)" ]; then
+        echo quit | nvidia-cuda-mps-control >/dev/null 2>&1 || true
+      fi
+      if [ $rc = 0 ]; then
+        job_s=$(awk -v a="$js" -v b="$je" 'BEGIN{printf "%.1f", b - a}')
+        echo "RESULT rsna_job_s $job_s" >>"$out/results.txt"
+      else
+        job_s="exit $rc"; [ $rc = 124 ] && job_s="> ${left}s"
+      fi
+      note "  RSNA-scale job: $job_s (wall, mpirun to exit)"
+      grep -E "run: done|peak GPU memory|done in|epoch 250/|epoch 100/|AUROC|r_dual" "$out/rsna_job.log" | tail -20 | tee -a "$log"
+      [ -f "$out/rsna_job/metrics.json" ] && note "  metrics: $(tr -d '\n' <"$out/rsna_job/metrics.json" | cut -c1-300)"
+    fi
   fi
 fi
 
@@ -176,7 +179,7 @@ row() {   # label, ours key, torch key, target
   echo
   echo "| test | result |"
   echo "| --- | --- |"
-  for k in gpu.layers gpu.ops gpu.models gpu.comm_np2 gpu.comm_np3 e2e.run pipe.gpu_stages; do echo "| $k | ${status[$k]:-not run} |"; done
+  for k in gpu.layers gpu.ops gpu.models gpu.comm_np2 gpu.comm_np3 e2e.run pipe.data pipe.np2 pipe.gpu_stages; do echo "| $k | ${status[$k]:-not run} |"; done
   echo
   echo "| workload (img/s unless noted)      |         ddad |      PyTorch | speedup |     target |"
   echo "| ---------------------------------- | -----------: | -----------: | ------: | ---------: |"

@@ -8,18 +8,20 @@
 #include "cuda/batch_gpu.h"
 #include "cuda/cuda_check.h"
 #include "cuda/device.h"
+#include "cuda/gpu_chunk.h"
 #include "cuda/gpu_ctx.h"
 #include "cuda/maps_gpu.h"
 #include "cuda/nccl_comm.h"
 
-/* A chunk's member outputs stay under this many floats per member (64 MiB), so that the
- * gather buffers stay small next to the networks at any image size. */
-#define SCORE_GPU_MAX_FLOATS ((size_t)1 << 24)
+/* A chunk holds at most 2^20 pixels (256 images at 64x64, 16 at 256x256): each member's
+ * activations (about 32 floats per pixel) then stay near 128 MiB at any image size. */
+#define SCORE_GPU_MAX_PIXELS ((size_t)1 << 20)
 #define SCORE_GPU_MAX_CHUNK 256
 
 struct ddad_score_gpu {
     ddad_gpu_ctx *ctx;
     ddad_gpu_comm *comm;
+    cudaEvent_t gathered;  /* after a chunk's gather: waited on with NCCL's error checks */
     int rank, size;
     int n_local, n_members, K, C, chunk, slots;   /* slots: members per rank, padded */
     size_t hw;
@@ -44,6 +46,7 @@ ddad_score_gpu *ddad_score_gpu_create(const ddad_score_gpu_spec *s)
         const ddad_gpu_placement *pl = ddad_gpu_last_placement();
         if (!pl) ddad_fatal(DDAD_EXIT_RUNTIME, "GPU score stage: no GPU placement (ddad_gpu_place was not run)");
         g->comm = ddad_gpu_comm_create(s->world, pl);
+        DDAD_CHECK_CUDA(cudaEventCreateWithFlags(&g->gathered, cudaEventDisableTiming));
     }
     g->n_local = s->n_local;
     g->n_members = s->n_members;
@@ -52,9 +55,7 @@ ddad_score_gpu *ddad_score_gpu_create(const ddad_score_gpu_spec *s)
     g->hw = (size_t)s->img_size * (size_t)s->img_size;
     g->C = s->channels;
     size_t per_image = (size_t)g->C * g->hw;
-    g->chunk = (int)(SCORE_GPU_MAX_FLOATS / per_image);
-    if (g->chunk > SCORE_GPU_MAX_CHUNK) g->chunk = SCORE_GPU_MAX_CHUNK;
-    if (g->chunk < 1) g->chunk = 1;
+    g->chunk = ddad_gpu_chunk(SCORE_GPU_MAX_CHUNK, SCORE_GPU_MAX_PIXELS / g->hw);
 
     g->nets = ddad_calloc((size_t)(s->n_local ? s->n_local : 1), sizeof *g->nets, "GPU members");
     for (int i = 0; i < s->n_local; i++) {
@@ -109,8 +110,11 @@ void ddad_score_gpu_chunk(ddad_score_gpu *g, int64_t s, int nb, float *rec, floa
     if (g->comm) {
         ddad_gpu_allgather_float(g->comm, g->d_local, (size_t)g->slots * count, g->d_gathered, st);
         gathered = g->d_gathered;
+        /* a gather whose peer failed never completes: wait polling NCCL's error state
+         * (a plain stream synchronisation would hang the job) */
+        DDAD_CHECK_CUDA(cudaEventRecord(g->gathered, st));
+        ddad_gpu_comm_wait_event(g->comm, g->gathered);
     }
-    /* the next chunk's forwards queue behind the gather on the same stream */
     if (g->rank != 0) return;
     for (int m = 0; m < g->n_members; m++) {
         const float *src = gathered + ((size_t)(m % g->size) * (size_t)g->slots + (size_t)(m / g->size)) * count;
@@ -132,7 +136,10 @@ void ddad_score_gpu_free(ddad_score_gpu *g)
     ddad_gpu_ctx_sync(g->ctx);
     for (int i = 0; i < g->n_local; i++) ddad_ae_gpu_free(g->nets[i]);
     free(g->nets);
-    if (g->comm) ddad_gpu_comm_free(g->comm);
+    if (g->comm) {
+        DDAD_CHECK_CUDA(cudaEventDestroy(g->gathered));
+        ddad_gpu_comm_free(g->comm);
+    }
     ddad_gpu_free(g->d_images, g->images_bytes);
     ddad_gpu_free(g->d_index, g->index_bytes);
     ddad_gpu_free(g->d_x, g->x_bytes);

@@ -43,29 +43,36 @@ int ddad_stage_done(const ddad_run *run, int stage)
     return ddad_file_exists(p);
 }
 
-int64_t *ddad_stage_gather_gpu_peak(ddad_run *run, int stage)
+int64_t *ddad_stage_gather_gpu_peak(const ddad_run *run)
 {
     if (run->gpu < 0) return NULL;
     const ddad_dist *d = &run->dist;
     int64_t mine = 0;
 #ifdef DDAD_WITH_CUDA
     mine = (int64_t)ddad_gpu_peak_bytes();
-    ddad_gpu_reset_peak();
 #endif
     int64_t *all = ddad_malloc(sizeof(int64_t) * (size_t)d->size, "GPU memory peaks");
     DDAD_CHECK_MPI(MPI_Gather(&mine, 1, MPI_INT64_T, all, 1, MPI_INT64_T, 0, d->world));
-    if (d->rank != 0) {
-        free(all);
-        return NULL;
-    }
+    if (d->rank == 0) return all;
+    free(all);
+    return NULL;
+}
+
+/* Logs the stage's peaks (rank 0) and starts the next stage's count. */
+static void finish_gpu_peak(const ddad_run *run, int stage, const int64_t *all)
+{
+#ifdef DDAD_WITH_CUDA
+    if (run->gpu >= 0) ddad_gpu_reset_peak();
+#endif
+    if (!all) return;
+    const int n = run->dist.size;
     int64_t lo = all[0], hi = all[0];
-    for (int r = 1; r < d->size; r++) {
+    for (int r = 1; r < n; r++) {
         if (all[r] < lo) lo = all[r];
         if (all[r] > hi) hi = all[r];
     }
     log_info("%s: peak GPU memory allocated per rank %.1f MiB (least %.1f MiB, %d rank(s))", STAGES[stage],
-             (double)hi / 1048576.0, (double)lo / 1048576.0, d->size);
-    return all;
+             (double)hi / 1048576.0, (double)lo / 1048576.0, n);
 }
 
 int ddad_stage_read_gpu_peak(const ddad_run *run, int stage, int64_t **bytes)
@@ -100,7 +107,8 @@ int ddad_stage_read_gpu_peak(const ddad_run *run, int stage, int64_t **bytes)
 void ddad_stage_mark_done(ddad_run *run, int stage)
 {
     const ddad_dist *d = &run->dist;
-    int64_t *peaks = ddad_stage_gather_gpu_peak(run, stage);
+    int64_t *peaks = ddad_stage_gather_gpu_peak(run);
+    finish_gpu_peak(run, stage, peaks);
     double *all = d->rank == 0 ? ddad_malloc(sizeof(double) * DDAD_N_PHASES * (size_t)d->size, "timings") : NULL;
     if (d->size > 1)
         DDAD_CHECK_MPI(MPI_Gather(run->phase_time, DDAD_N_PHASES, MPI_DOUBLE, all, DDAD_N_PHASES, MPI_DOUBLE, 0, d->world));

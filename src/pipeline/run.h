@@ -62,10 +62,10 @@ void ddad_stage_mark_done(ddad_run *run, int stage);
  * configuration; 0 when it matches or there is no marker. */
 int ddad_stage_check_key(const ddad_run *run, int stage, ddad_error *err);
 void ddad_stage_clear_from(const ddad_run *run, int stage);   /* removes markers of stage.. */
-/* With a GPU: every rank's peak device memory allocated in this stage, logged and returned
- * on rank 0 (malloc'd, size entries; NULL elsewhere and on the CPU). Collective; resets
- * the peak for the next stage. */
-int64_t *ddad_stage_gather_gpu_peak(ddad_run *run, int stage);
+/* With a GPU: every rank's peak device memory allocated in this stage so far, on rank 0
+ * (malloc'd, size entries; NULL elsewhere and on the CPU). Collective. The stage's marker
+ * (ddad_stage_mark_done) records the peaks, logs them and starts the next stage's count. */
+int64_t *ddad_stage_gather_gpu_peak(const ddad_run *run);
 /* The peaks a marker holds (written by a GPU run): returns the number of ranks, 0 if none. */
 int ddad_stage_read_gpu_peak(const ddad_run *run, int stage, int64_t **bytes);
 /* Reads the per-rank phase times a marker holds: returns the number of ranks (0 if none);

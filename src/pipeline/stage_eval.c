@@ -18,13 +18,15 @@
 #include "pipeline/members_io.h"
 #include "pipeline/run.h"
 #ifdef DDAD_WITH_CUDA
+#include "cuda/gpu_chunk.h"
 #include "cuda/refine_infer_gpu.h"
 #endif
 
 #define EVAL_CHUNK 32
-/* With a GPU, larger chunks; the refiner's input stays under 2^24 floats per chunk. */
+/* With a GPU, larger chunks: up to 256 images and 2^19 pixels (128 at 64x64), which keeps
+ * the refiner's activations (about 600 floats per pixel) near 1.2 GiB. */
 #define EVAL_GPU_CHUNK 256
-#define EVAL_GPU_MAX_FLOATS ((size_t)1 << 24)
+#define EVAL_GPU_MAX_PIXELS ((size_t)1 << 19)
 
 static hid_t open_score_file(const ddad_run *run)
 {
@@ -59,8 +61,7 @@ static void refine_scores(ddad_run *run, hid_t sf, int64_t s0, int64_t s1, float
 #ifdef DDAD_WITH_CUDA
     ddad_refine_infer_gpu *gpu = NULL;
     if (run->gpu >= 0) {
-        size_t fit = EVAL_GPU_MAX_FLOATS / ((size_t)c_in * hw);
-        chunk = fit < 1 ? 1 : fit > EVAL_GPU_CHUNK ? EVAL_GPU_CHUNK : (int)fit;
+        chunk = ddad_gpu_chunk(EVAL_GPU_CHUNK, EVAL_GPU_MAX_PIXELS / hw);
         gpu = ddad_refine_infer_gpu_create(r, c_in, H, H, chunk, !strcmp(c->precision, "tf32"));
     }
 #endif
@@ -325,7 +326,7 @@ void ddad_stage_eval(ddad_run *run)
         DDAD_CHECK_MPI(MPI_Gather(run->phase_time, DDAD_N_PHASES, MPI_DOUBLE, times, DDAD_N_PHASES, MPI_DOUBLE, 0, d->world));
     else
         memcpy(times, run->phase_time, sizeof run->phase_time);
-    int64_t *gpu_peak = ddad_stage_gather_gpu_peak(run, DDAD_STAGE_EVAL);
+    int64_t *gpu_peak = ddad_stage_gather_gpu_peak(run);
 
     if (d->rank == 0) {
         ddad_error err = {0};

@@ -21,6 +21,7 @@
 #include "pipeline/members_io.h"
 #include "pipeline/run.h"
 #ifdef DDAD_WITH_CUDA
+#include "cuda/device.h"
 #include "cuda/refine_job_gpu.h"
 #endif
 
@@ -86,12 +87,18 @@ static int finish_epoch(ddad_run *run, ddad_refine *r, ddad_train_state *st, int
 }
 
 #ifdef DDAD_WITH_CUDA
-/* The remaining steps on the GPU. This rank's FPI patches for all of them are drawn here
- * exactly as the CPU loop draws them (ddad_fpi_draw), then the steps replay on the device
- * an epoch at a time; losses are summed across ranks at each epoch's end. Preemption is
- * honoured at epoch ends. Returns 1 when stopped by refine_steps. */
-static int refine_on_gpu(ddad_run *run, ddad_refine *r, ddad_ae **nets, const uint8_t *images, int64_t nn, int lb,
-                         int off, int64_t steps, ddad_train_state *st, const ddad_adam_cfg *opt)
+/* The remaining steps on the GPU. Ranks that share a GPU leave the refiner to the lowest
+ * of them, the GPU's leader: the global batch is split over the leaders only, so with
+ * 6 ranks on one GPU one process trains it at batch RefineSolver.bs with no collective
+ * at all (one CUDA graph), instead of 6 processes exchanging BatchNorm sums and gradients
+ * through host memory several times a step. The update is the same sum; only its
+ * rounding differs, as between rank counts on the CPU. The other ranks take part in the
+ * per-epoch loss sum and the preemption agreement. The leaders' FPI patches for every
+ * step are drawn here exactly as the CPU loop draws them (ddad_fpi_draw), then the steps
+ * replay on the device an epoch at a time. Preemption is honoured at epoch ends. Returns
+ * 1 when stopped by refine_steps. */
+static int refine_on_gpu(ddad_run *run, ddad_refine *r, ddad_ae **nets, const uint8_t *images, int64_t nn,
+                         int64_t steps, ddad_train_state *st, const ddad_adam_cfg *opt)
 {
     const ddad_config *c = &run->cfg;
     ddad_dist *d = &run->dist;
@@ -100,26 +107,44 @@ static int refine_on_gpu(ddad_run *run, ddad_refine *r, ddad_ae **nets, const ui
     const int64_t limit = run->refine_steps > 0 && run->refine_steps < remaining ? run->refine_steps : remaining;
     if (limit <= 0) return 0;
     double t0 = ddad_now();
-    ddad_fpi_patch *patches = ddad_malloc(sizeof(ddad_fpi_patch) * (size_t)limit * (size_t)lb, "FPI patches");
-    int64_t *order = ddad_malloc(sizeof(int64_t) * (size_t)nn, "epoch order");
-    for (int64_t g = 0, order_epoch = -1; g < limit; g++) {
-        const int64_t e = (first + g) / steps, b = (first + g) % steps;
-        if (e != order_epoch) {
-            ddad_epoch_order(c->seed, DDAD_MOD_REFINE, 0, e, nn, order);
-            order_epoch = e;
+    const ddad_gpu_placement *pl = ddad_gpu_last_placement();
+    const int leader = pl && pl->device_leader;
+    int n_team = leader, team_rank = -1;
+    DDAD_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &n_team, 1, MPI_INT, MPI_SUM, d->world));
+    MPI_Comm team = MPI_COMM_NULL;
+    DDAD_CHECK_MPI(MPI_Comm_split(d->world, leader ? 0 : MPI_UNDEFINED, d->rank, &team));
+    if (leader) DDAD_CHECK_MPI(MPI_Comm_rank(team, &team_rank));
+    if (n_team < 1 || B < n_team)
+        ddad_fatal(DDAD_EXIT_USAGE, "RefineSolver.bs = %d is smaller than the %d GPUs in use: raise it", B, n_team);
+    const int lb = leader ? B / n_team + (team_rank < B % n_team) : 0;
+    const int off = leader ? team_rank * (B / n_team) + (team_rank < B % n_team ? team_rank : B % n_team) : 0;
+    if (n_team < d->size)
+        log_info("refine: %d rank(s) share %d GPU(s): the refiner trains on the lowest rank of each GPU, %d..%d "
+                 "samples of the global batch %d each", d->size, n_team, B / n_team, B / n_team + (B % n_team != 0), B);
+
+    ddad_refine_job_gpu *job = NULL;
+    if (leader) {
+        ddad_fpi_patch *patches = ddad_malloc(sizeof(ddad_fpi_patch) * (size_t)limit * (size_t)lb, "FPI patches");
+        int64_t *order = ddad_malloc(sizeof(int64_t) * (size_t)nn, "epoch order");
+        for (int64_t g = 0, order_epoch = -1; g < limit; g++) {
+            const int64_t e = (first + g) / steps, b = (first + g) % steps;
+            if (e != order_epoch) {
+                ddad_epoch_order(c->seed, DDAD_MOD_REFINE, 0, e, nn, order);
+                order_epoch = e;
+            }
+            for (int j = 0; j < lb; j++) {
+                int64_t p = b * B + off + j;
+                ddad_fpi_draw(c->seed, (uint64_t)(e * nn + p), nn, H, H, order[p], &patches[g * lb + j]);
+            }
         }
-        for (int j = 0; j < lb; j++) {
-            int64_t p = b * B + off + j;
-            ddad_fpi_draw(c->seed, (uint64_t)(e * nn + p), nn, H, H, order[p], &patches[g * lb + j]);
-        }
+        ddad_refine_job_spec spec = {.host = r, .members = nets, .K = d->K, .dual = ddad_refine_in_channels(c) == 2,
+                                     .images = images, .n = nn, .h = H, .w = H, .patches = patches, .n_steps = limit,
+                                     .local_batch = lb, .global_batch = B, .opt = *opt, .world = team,
+                                     .tf32 = !strcmp(c->precision, "tf32")};
+        job = ddad_refine_job_gpu_create(&spec);
+        free(patches);
+        free(order);
     }
-    ddad_refine_job_spec spec = {.host = r, .members = nets, .K = d->K, .dual = ddad_refine_in_channels(c) == 2,
-                                 .images = images, .n = nn, .h = H, .w = H, .patches = patches, .n_steps = limit,
-                                 .local_batch = lb, .global_batch = B, .opt = *opt, .world = d->world,
-                                 .tf32 = !strcmp(c->precision, "tf32")};
-    ddad_refine_job_gpu *job = ddad_refine_job_gpu_create(&spec);
-    free(patches);
-    free(order);
     run->phase_time[DDAD_PHASE_IO] += ddad_now() - t0;
     log_info("refine: on the GPU, %lld steps", (long long)limit);
 
@@ -131,7 +156,7 @@ static int refine_on_gpu(ddad_run *run, ddad_refine *r, ddad_ae **nets, const ui
         int64_t n = steps - st->batch;
         if (n > limit - done) n = limit - done;
         double te = ddad_now();
-        double loss = ddad_refine_job_gpu_run(job, n);
+        double loss = job ? ddad_refine_job_gpu_run(job, n) : 0.0;
         ddad_allreduce_sum_double(d, &loss, 1);
         if (!isfinite(loss))
             ddad_fatal(DDAD_EXIT_RUNTIME, "the refiner loss is %s in this epoch (GPU): lower RefineSolver.lr or set "
@@ -144,7 +169,7 @@ static int refine_on_gpu(ddad_run *run, ddad_refine *r, ddad_ae **nets, const ui
         st->batch += n;
         done += n;
         run->phase_time[DDAD_PHASE_REFINE] += ddad_now() - te;
-        ddad_refine_job_gpu_to_host(job);
+        if (job) ddad_refine_job_gpu_to_host(job);   /* rank 0, which saves, always leads */
         if (st->batch < steps) {   /* refine_steps reached inside the epoch */
             save_refiner(run, r, st);
             log_info("refine: stopped after %lld steps (--refine-steps)", (long long)done);
@@ -154,6 +179,7 @@ static int refine_on_gpu(ddad_run *run, ddad_refine *r, ddad_ae **nets, const ui
         if (finish_epoch(run, r, st, steps, te, start, ++epochs_run)) {
             /* NCCL's proxy threads and the graph go before MPI_Finalize and exit */
             ddad_refine_job_gpu_free(job);
+            if (team != MPI_COMM_NULL) DDAD_CHECK_MPI(MPI_Comm_free(&team));
             ddad_preempt_exit(run, "refiner training");
         }
         if (done >= limit && st->epoch < E) {   /* refine_steps reached at an epoch's end */
@@ -165,6 +191,7 @@ static int refine_on_gpu(ddad_run *run, ddad_refine *r, ddad_ae **nets, const ui
     }
     ddad_error_context("%s", "");
     ddad_refine_job_gpu_free(job);
+    if (team != MPI_COMM_NULL) DDAD_CHECK_MPI(MPI_Comm_free(&team));
     return stopped;
 }
 #endif
@@ -235,7 +262,7 @@ int ddad_stage_refine(ddad_run *run)
     double start = ddad_now();
     int epochs_run = 0;
 #ifdef DDAD_WITH_CUDA
-    if (run->gpu >= 0) stopped = refine_on_gpu(run, r, nets, images, nn, lb, off, steps, &st, &opt);
+    if (run->gpu >= 0) stopped = refine_on_gpu(run, r, nets, images, nn, steps, &st, &opt);
 #endif
 
     while (!stopped && st.epoch < E) {

@@ -18,6 +18,8 @@ if(DDAD_HAVE_CUDA)
   target_include_directories(test_loss_drain PRIVATE ${DDAD_TEST_DIR})
   # Which ranks share a physical GPU, from device UUIDs: host code too.
   ddad_add_unit_test(gpu.group test_gpu_group ${CMAKE_CURRENT_LIST_DIR}/test_gpu_group.c)
+  # The score and eval stages' chunk size and its test override: host code.
+  ddad_add_unit_test(gpu.chunk test_gpu_chunk ${CMAKE_CURRENT_LIST_DIR}/test_gpu_chunk.c)
   # Ranks sharing one GPU (the hierarchy); with several GPUs, ranks spread over them.
   # np2 forces the NCCL communicator, so one GPU also runs the NCCL calls.
   foreach(np 2 3)

@@ -33,7 +33,7 @@ ddad_pipeline_test(threads_env mpi REQUIRES pipe_data)
 ddad_pipeline_test(missing_stage mpi REQUIRES pipe_data)
 # The score and eval stages on the GPU against the CPU's; SKIPPED where no GPU is visible.
 ddad_pipeline_test(gpu_stages "gpu;mpi;python" REQUIRES "pipe_data;pipe_np2")
-set_tests_properties(pipeline.gpu_stages PROPERTIES SKIP_RETURN_CODE 77)
+set_tests_properties(pipeline.gpu_stages PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
 ddad_pipeline_test(device mpi REQUIRES pipe_data)
 ddad_pipeline_test(memae mpi REQUIRES pipe_data)
 # The method's central claim: A_inter separates better than A_rec (by 0.05 AUROC) on a
