@@ -211,6 +211,7 @@ extern "C" void ddad_ae_gpu_download(ddad_ae_gpu *ae, ddad_paramset *dst)
 }
 extern "C" ddad_gpu_ctx *ddad_ae_gpu_context(ddad_ae_gpu *ae) { return ae->ctx; }
 extern "C" int ddad_ae_gpu_img_size(const ddad_ae_gpu *ae) { return ae->shape.img_size; }
+extern "C" int ddad_ae_gpu_max_batch(const ddad_ae_gpu *ae) { return ae->max_batch; }
 extern "C" int ddad_ae_gpu_out_channels(const ddad_ae_gpu *ae) { return ae->cout; }
 extern "C" float *ddad_ae_gpu_input(ddad_ae_gpu *ae) { return ae->x_in; }
 extern "C" const float *ddad_ae_gpu_output(const ddad_ae_gpu *ae) { return ae->out; }

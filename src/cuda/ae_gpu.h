@@ -37,6 +37,7 @@ void ddad_ae_gpu_download(ddad_ae_gpu *ae, ddad_paramset *dst);
 
 ddad_gpu_ctx *ddad_ae_gpu_context(ddad_ae_gpu *ae);
 int ddad_ae_gpu_img_size(const ddad_ae_gpu *ae);
+int ddad_ae_gpu_max_batch(const ddad_ae_gpu *ae);
 int ddad_ae_gpu_out_channels(const ddad_ae_gpu *ae);   /* 1 (AE) or 2 (AE-U) */
 
 /* Device input buffer [max_batch][1][H][W] (the captured training step reads it). */

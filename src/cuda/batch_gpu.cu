@@ -19,6 +19,14 @@ __global__ void k_gather(const uint8_t *__restrict__ images, size_t hw, const in
     }
 }
 
+__global__ void k_copy_slot(const uint32_t *__restrict__ src, size_t words, const int64_t *__restrict__ slot,
+                            uint32_t *__restrict__ dst)
+{
+    const uint32_t *from = src + (size_t)*slot * words;
+    for (size_t t = blockIdx.x * (size_t)blockDim.x + threadIdx.x; t < words; t += (size_t)gridDim.x * blockDim.x)
+        dst[t] = from[t];
+}
+
 __global__ void k_cursor(int64_t *cursor, int64_t wrap)
 {
     int64_t c = *cursor + 1;
@@ -52,6 +60,17 @@ extern "C" void ddad_gather_batch_gpu(ddad_gpu_ctx *ctx, const uint8_t *d_images
     k_gather<<<ddad_blocks((size_t)count * hw), DDAD_THREADS, 0, ctx->stream>>>(d_images, hw, d_idx, d_cursor, count,
                                                                                  d_out);
     DDAD_CHECK_LAUNCH("batch gather");
+}
+
+extern "C" void ddad_copy_slot_gpu(ddad_gpu_ctx *ctx, const void *d_src, size_t slot_bytes, const int64_t *d_slot,
+                                   void *d_dst)
+{
+    if (slot_bytes % 4 != 0 || (uintptr_t)d_src % 4 != 0 || (uintptr_t)d_dst % 4 != 0)
+        ddad_fatal(DDAD_EXIT_RUNTIME, "slot copy: %zu bytes or its buffers not 4-byte aligned", slot_bytes);
+    const size_t words = slot_bytes / 4;
+    k_copy_slot<<<ddad_blocks(words), DDAD_THREADS, 0, ctx->stream>>>((const uint32_t *)d_src, words, d_slot,
+                                                                       (uint32_t *)d_dst);
+    DDAD_CHECK_LAUNCH("slot copy");
 }
 
 extern "C" void ddad_cursor_advance_gpu(ddad_gpu_ctx *ctx, int64_t *d_cursor, int64_t wrap)

@@ -22,6 +22,9 @@ extern "C" {
 void ddad_gather_batch_gpu(ddad_gpu_ctx *ctx, const uint8_t *d_images, size_t hw, const int64_t *d_idx,
                            const int64_t *d_cursor, int count, float *d_out);
 
+/* d_dst = slot *d_slot of d_src (slots of slot_bytes each, a multiple of 4): how a
+ * captured step reads its part of a buffer filled for several steps at once. */
+void ddad_copy_slot_gpu(ddad_gpu_ctx *ctx, const void *d_src, size_t slot_bytes, const int64_t *d_slot, void *d_dst);
 /* *d_cursor = (*d_cursor + 1) % wrap. */
 void ddad_cursor_advance_gpu(ddad_gpu_ctx *ctx, int64_t *d_cursor, int64_t wrap);
 

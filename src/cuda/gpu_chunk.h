@@ -1,4 +1,5 @@
-/* How many test images the score and eval stages put through the GPU at once. Host code. */
+/* How many images the score and eval stages put through the GPU at once, and the refiner
+ * trainer's prep blocks (refine_job_gpu.c). Host code. */
 #ifndef DDAD_CUDA_GPU_CHUNK_H
 #define DDAD_CUDA_GPU_CHUNK_H
 

@@ -7,11 +7,17 @@
 #include "cuda/ae_gpu.h"
 #include "cuda/cuda_check.h"
 #include "cuda/device.h"
+#include "cuda/gpu_chunk.h"
 #include "cuda/gpu_ctx.h"
 #include "cuda/loss_drain.h"
 #include "cuda/nccl_comm.h"
 #include "cuda/refine_gpu.h"
 #include "cuda/refine_train_gpu.h"
+
+/* Samples per prep block: the members' forwards at batch 8 are launch-bound, at 128 not;
+ * at most 2^20 pixels, so each member's activations stay near 128 MiB at any image size. */
+#define REFINE_BLOCK_SAMPLES 128
+#define REFINE_BLOCK_PIXELS ((size_t)1 << 20)
 
 struct ddad_refine_job_gpu {
     ddad_refine *host;
@@ -38,10 +44,15 @@ ddad_refine_job_gpu *ddad_refine_job_gpu_create(const ddad_refine_job_spec *s)
         if (!pl) ddad_fatal(DDAD_EXIT_RUNTIME, "GPU refiner: no GPU placement (ddad_gpu_place was not run)");
         j->comm = ddad_gpu_comm_create(s->world, pl);
     }
+    /* the members' inputs for about 128 samples are made at once (refine_train_gpu.h) */
+    const size_t hw = (size_t)s->h * (size_t)s->w;
+    int block = ddad_gpu_chunk(REFINE_BLOCK_SAMPLES, REFINE_BLOCK_PIXELS / hw) / s->local_batch;
+    if (block < 1) block = 1;
+    if (block > s->n_steps) block = (int)s->n_steps;
     j->n_members = 2 * s->K;
     j->members = ddad_calloc((size_t)j->n_members, sizeof *j->members, "GPU members");
     for (int m = 0; m < j->n_members; m++) {
-        j->members[m] = ddad_ae_gpu_create(j->ctx, ddad_ae_get_shape(s->members[m]), s->local_batch, 0);
+        j->members[m] = ddad_ae_gpu_create(j->ctx, ddad_ae_get_shape(s->members[m]), block * s->local_batch, 0);
         ddad_ae_gpu_upload(j->members[m], ddad_ae_paramset(s->members[m]));
     }
     j->refiner = ddad_refine_gpu_create(j->ctx, s->dual ? 2 : 1, s->h, s->w, s->local_batch, 1);
@@ -57,7 +68,7 @@ ddad_refine_job_gpu *ddad_refine_job_gpu_create(const ddad_refine_job_spec *s)
     /* one loss reading per step, as the CPU path sums them */
     j->trainer = ddad_refine_gpu_trainer_create(j->refiner, j->members, s->K, s->dual, j->d_images, s->h, s->w,
                                                 j->d_patches, s->n_steps, s->local_batch, s->global_batch, &s->opt,
-                                                j->comm, 1, 1);
+                                                j->comm, 1, 1, block);
     return j;
 }
 

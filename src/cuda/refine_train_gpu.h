@@ -1,9 +1,12 @@
 /* Refiner training on the GPU with no host work per step (single rank, or one rank per GPU
- * over NCCL): per step, foreign patch interpolation on the device-resident D_n images, the
- * 2K frozen members in eval mode, the discrepancy maps, the refiner forward/backward with
- * synchronised BatchNorm, the gradient all-reduce, Adam, and the batch cursor — captured
- * once as a CUDA graph and replayed. When the communicator needs the host (ranks sharing a
- * GPU), the same sequence is launched eagerly instead. */
+ * over NCCL). Every block_steps steps, one "prep" part makes the refiner inputs of all of
+ * them: foreign patch interpolation on the device-resident D_n images, the 2K frozen
+ * members in eval mode at batch block_steps x local_batch, the discrepancy maps. Each step
+ * then copies its slot of that block, runs the refiner forward/backward with synchronised
+ * BatchNorm, the gradient all-reduce and Adam, and advances the cursors. Both parts are
+ * captured once as CUDA graphs and replayed. When the communicator needs the host (ranks
+ * sharing a GPU), the same sequence is launched eagerly instead. The samples and the
+ * update are those of per-step forwards: eval-mode members treat every sample alone. */
 #ifndef DDAD_CUDA_REFINE_TRAIN_GPU_H
 #define DDAD_CUDA_REFINE_TRAIN_GPU_H
 
@@ -21,7 +24,8 @@ extern "C" {
 
 typedef struct ddad_refine_gpu_trainer ddad_refine_gpu_trainer;
 
-/* members: 2K inference networks (NDM 0..K-1, then UDM 0..K-1), max_batch >= local_batch.
+/* members: 2K inference networks (NDM 0..K-1, then UDM 0..K-1), max_batch >=
+ * block_steps x local_batch (block_steps is cut to n_steps).
  * dual = 1: R_dual ([A_inter, A_intra], the refiner has 2 input channels); 0: R_intra.
  * d_patches: [n_steps][local_batch] on the device, this rank's samples of every step.
  * comm: NULL for one rank. Loss readings are this rank's part of the global mean loss. */
@@ -29,13 +33,16 @@ ddad_refine_gpu_trainer *ddad_refine_gpu_trainer_create(ddad_refine_gpu *r, ddad
                                                         int dual, const uint8_t *d_images, int h, int w,
                                                         const ddad_fpi_patch *d_patches, int64_t n_steps,
                                                         int local_batch, int global_batch, const ddad_adam_cfg *opt,
-                                                        ddad_gpu_comm *comm, int loss_every, int use_graph);
+                                                        ddad_gpu_comm *comm, int loss_every, int use_graph,
+                                                        int block_steps);
 void ddad_refine_gpu_trainer_free(ddad_refine_gpu_trainer *t);
 void ddad_refine_gpu_trainer_run(ddad_refine_gpu_trainer *t, int64_t steps);
 /* As ddad_ae_gpu_trainer_poll (rec_err is 0). */
 int ddad_refine_gpu_trainer_poll(ddad_refine_gpu_trainer *t, int wait, ddad_loss_reading *out);
 /* 1 when the steps are replayed from a graph. */
 int ddad_refine_gpu_trainer_uses_graph(const ddad_refine_gpu_trainer *t);
+/* Steps per prep block (after the cut to n_steps). */
+int ddad_refine_gpu_trainer_block(const ddad_refine_gpu_trainer *t);
 
 #ifdef __cplusplus
 }

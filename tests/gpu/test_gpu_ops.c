@@ -1,6 +1,6 @@
 /* GPU losses (MSE, AE-U, focal), fused Adam (weight decay, clipping, several steps, device
- * step counter), batch gather + normalisation, foreign patch interpolation and the
- * discrepancy maps, against CPU references. Every GPU output starts as NaN. */
+ * step counter), batch gather + normalisation, foreign patch interpolation, the slot copy
+ * and the discrepancy maps, against CPU references. Every GPU output starts as NaN. */
 #include "gpu_test.h"
 
 #include "cuda/adam_gpu.h"
@@ -177,6 +177,35 @@ static void test_batches(ddad_gpu_ctx *ctx)
     free(img), free(want), free(tw), free(tg);
 }
 
+/* The slot copy through a device cursor (the refiner trainer's per-step read of its block):
+ * each slot of a 3-slot buffer, bit for bit, and nothing written past the slot. */
+static void test_copy_slot(ddad_gpu_ctx *ctx)
+{
+    const int slots = 3;
+    const size_t n = 1000;
+    printf(" slot copy through the device cursor, %d slots of %zu floats\n", slots, n);
+    float *src = host_rand((size_t)slots * n, -1.0f, 1.0f);
+    float *d_src = dev_upload(src, (size_t)slots * n);
+    float *d_dst = dev_poisoned(n + 1);
+    int64_t *d_cur = (int64_t *)dev_alloc(sizeof(int64_t));
+    DDAD_CHECK_CUDA(cudaMemset(d_cur, 0, sizeof(int64_t)));
+    dev_sync();
+    for (int k = 0; k < slots; k++) {
+        dev_poison(d_dst, n + 1);
+        ddad_copy_slot_gpu(ctx, d_src, n * sizeof(float), d_cur, d_dst);
+        check_dev("slot copy (bitwise)", d_dst, src + (size_t)k * n, n, 0.0);
+        float past = 0.0f;
+        dev_sync();
+        DDAD_CHECK_CUDA(cudaMemcpy(&past, d_dst + n, sizeof past, cudaMemcpyDeviceToHost));
+        check_scalar("slot copy leaves the next element alone (NaN)", past != past ? 0.0 : 1.0, 0.0, 0.0);
+        ddad_cursor_advance_gpu(ctx, d_cur, slots);
+    }
+    DDAD_CHECK_CUDA(cudaFree(d_src));
+    DDAD_CHECK_CUDA(cudaFree(d_dst));
+    DDAD_CHECK_CUDA(cudaFree(d_cur));
+    free(src);
+}
+
 /* REFERENCE.md's maps in double: mu, unbiased std over K, AE-U scaling by v. */
 static void maps_ref(const float *outs, int K, int C, int nb, size_t hw, const float *x, float *rec, float *intra,
                      float *inter)
@@ -233,6 +262,7 @@ int main(void)
     test_adam(ctx, 1e-4f, 0.0f);
     test_adam(ctx, 1e-4f, 0.05f);
     test_batches(ctx);
+    test_copy_slot(ctx);
     test_maps(ctx, 1);
     test_maps(ctx, 2);
     ddad_gpu_ctx_free(ctx);
