@@ -69,6 +69,9 @@ ddad_refine_job_gpu *ddad_refine_job_gpu_create(const ddad_refine_job_spec *s)
     j->trainer = ddad_refine_gpu_trainer_create(j->refiner, j->members, s->K, s->dual, j->d_images, s->h, s->w,
                                                 j->d_patches, s->n_steps, s->local_batch, s->global_batch, &s->opt,
                                                 j->comm, 1, 1, block);
+    /* the trainer keeps its own padded copy of the patches */
+    ddad_gpu_free(j->d_patches, j->patches_bytes);
+    j->d_patches = NULL;
     return j;
 }
 

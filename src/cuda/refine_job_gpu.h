@@ -2,8 +2,10 @@
  * a GPU on every rank). The host refiner and the 2K host members (eval mode, from their
  * checkpoints) go up once, D_n goes up once as uint8, and so do this rank's FPI patches for
  * every remaining step (ddad_fpi_draw, the very patches the CPU path applies). Steps replay
- * the captured refiner step (refine_train_gpu.h): FPI, members, maps, refiner with
- * synchronised BatchNorm, gradient all-reduce over ddad_gpu_comm, Adam. */
+ * the captured refiner step (refine_train_gpu.h): FPI, members and maps for blocks of 128
+ * samples (fewer for images above 2^20 / 128 pixels, or with DDAD_GPU_CHUNK), then per
+ * step the refiner with synchronised BatchNorm, gradient all-reduce over ddad_gpu_comm,
+ * Adam. */
 #ifndef DDAD_CUDA_REFINE_JOB_GPU_H
 #define DDAD_CUDA_REFINE_JOB_GPU_H
 

@@ -6,7 +6,8 @@
  * BatchNorm, the gradient all-reduce and Adam, and advances the cursors. Both parts are
  * captured once as CUDA graphs and replayed. When the communicator needs the host (ranks
  * sharing a GPU), the same sequence is launched eagerly instead. The samples and the
- * update are those of per-step forwards: eval-mode members treat every sample alone. */
+ * update are those of per-step forwards up to rounding: eval-mode members treat every
+ * sample alone, but cuDNN may choose other algorithms at the larger batch. */
 #ifndef DDAD_CUDA_REFINE_TRAIN_GPU_H
 #define DDAD_CUDA_REFINE_TRAIN_GPU_H
 

@@ -204,7 +204,8 @@ int ddad_stage_refine(ddad_run *run)
     const int C = ddad_member_channels(c), M = d->n_members, c_in = ddad_refine_in_channels(c);
     const int H = c->img_size, B = c->r_bs, E = c->r_num_epoch;
     size_t hw = (size_t)H * (size_t)H;
-    if (B < d->size)
+    /* on the GPU only the leaders of the GPUs share the batch (refine_on_gpu checks it) */
+    if (B < d->size && run->gpu < 0)
         ddad_fatal(DDAD_EXIT_USAGE, "RefineSolver.bs = %d is smaller than the %d ranks: raise it or use fewer ranks", B,
                    d->size);
     const int lb = B / d->size + (d->rank < B % d->size);
