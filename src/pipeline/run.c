@@ -75,18 +75,28 @@ static void finish_gpu_peak(const ddad_run *run, int stage, const int64_t *all)
              (double)hi / 1048576.0, (double)lo / 1048576.0, n);
 }
 
+/* A stage's marker, read past its "stage NAME ranks N" header (N in *n); NULL when there is
+ * none or the header does not parse. */
+static FILE *open_marker(const ddad_run *run, int stage, int *n)
+{
+    char p[DDAD_PATH_MAX + 64], name[32];
+    marker_path(run, stage, p, sizeof p);
+    FILE *f = fopen(p, "r");
+    if (!f) return NULL;
+    if (fscanf(f, "stage %31s ranks %d", name, n) != 2 || *n < 1 || *n > 1 << 20) {
+        fclose(f);
+        return NULL;
+    }
+    return f;
+}
+
 int ddad_stage_read_gpu_peak(const ddad_run *run, int stage, int64_t **bytes)
 {
-    char p[DDAD_PATH_MAX + 64], tok[64];
-    marker_path(run, stage, p, sizeof p);
-    *bytes = NULL;
-    FILE *f = fopen(p, "r");
-    if (!f) return 0;
+    char tok[64];
     int n = 0;
-    if (fscanf(f, "stage %63s ranks %d", tok, &n) != 2 || n < 1 || n > 1 << 20) {
-        fclose(f);
-        return 0;
-    }
+    *bytes = NULL;
+    FILE *f = open_marker(run, stage, &n);
+    if (!f) return 0;
     while (fscanf(f, "%63s", tok) == 1)
         if (!strcmp(tok, "gpu_peak_bytes")) {
             int64_t *b = ddad_calloc((size_t)n, sizeof(int64_t), "GPU memory peaks");
@@ -179,16 +189,10 @@ int ddad_stage_check_key(const ddad_run *run, int stage, ddad_error *err)
 
 int ddad_stage_read_times(const ddad_run *run, int stage, double **times)
 {
-    char p[DDAD_PATH_MAX + 64], name[32];
-    marker_path(run, stage, p, sizeof p);
-    *times = NULL;
-    FILE *f = fopen(p, "r");
-    if (!f) return 0;
     int n = 0;
-    if (fscanf(f, "stage %31s ranks %d", name, &n) != 2 || n < 1 || n > 1 << 20) {
-        fclose(f);
-        return 0;
-    }
+    *times = NULL;
+    FILE *f = open_marker(run, stage, &n);
+    if (!f) return 0;
     double *t = ddad_calloc((size_t)n * DDAD_N_PHASES, sizeof(double), "timings");
     for (int i = 0; i < n * DDAD_N_PHASES; i++)
         if (fscanf(f, "%lf", &t[i]) != 1) break;
