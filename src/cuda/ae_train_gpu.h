@@ -9,21 +9,13 @@
 #include <stdint.h>
 
 #include "cuda/ae_gpu.h"
+#include "cuda/loss_ring.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 typedef struct ddad_ae_gpu_trainer ddad_ae_gpu_trainer;
-
-/* Loss readings a trainer (this one and the refiner's) holds until they are polled: past
- * that the oldest is dropped, so a caller polls at least this often (loss_drain.h). */
-#define DDAD_GPU_LOSS_RING 64
-
-typedef struct {
-    int64_t step;     /* 1-based training step the loss belongs to */
-    float loss, rec_err;
-} ddad_loss_reading;
 
 /* d_images: [n_images][H*W] uint8 on the device. d_order: [n_steps][batch] int64 image
  * indices on the device (every epoch's shuffled order, drop_last applied). use_graph = 0

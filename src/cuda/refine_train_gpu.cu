@@ -5,10 +5,9 @@
 #include "cuda/c_api.h"
 #include "cuda/cuda_check.h"
 #include "cuda/device.h"
+#include "cuda/graph_part.h"
 #include "cuda/maps_gpu.h"
 #include "cuda/refine_train_gpu.h"
-
-#define RING DDAD_GPU_LOSS_RING
 
 struct ddad_refine_gpu_trainer {
     ddad_refine_gpu *r;
@@ -25,24 +24,21 @@ struct ddad_refine_gpu_trainer {
     ddad_gpu_comm *comm;
     ddad_gpu_reducer red;
     int loss_every, use_graph;
-    cudaGraphExec_t prep_exec, step_exec;
-    int have_prep, have_step;
+    ddad_graph_part prep, step;
     int64_t *cursors;                   // [0]: block, [1]: step within the block
     float *x, *outs, *in_block, *in;    // x, outs, in_block: a block's samples; in: one step's
     uint8_t *target_block, *target;
     size_t x_bytes, outs_bytes, in_block_bytes, in_bytes, target_block_bytes, target_bytes;
-    float *pinned;
-    cudaEvent_t ev[RING];
-    int64_t ring_step[RING];
-    int head, count;
+    ddad_loss_ring ring;
 };
 
 // A block's refiner inputs: FPI on its block * local samples, the 2K members at that
 // batch, the maps. The members' forwards are the same per-sample computation at any
 // batch (eval mode), and at batch 8 they are launch-bound: 6 members of ~40 kernels each
 // per step would cost more than the refiner's own step.
-static void enqueue_prep(ddad_refine_gpu_trainer *t)
+static void enqueue_prep(void *arg)
 {
+    ddad_refine_gpu_trainer *t = (ddad_refine_gpu_trainer *)arg;
     ddad_gpu_ctx *ctx = t->ctx;
     const int nb = t->block * t->local;
     const size_t hw = (size_t)t->h * t->w, per_member = (size_t)nb * t->C * hw;
@@ -52,8 +48,9 @@ static void enqueue_prep(ddad_refine_gpu_trainer *t)
     ddad_cursor_advance_gpu(ctx, &t->cursors[0], t->n_blocks);
 }
 
-static void enqueue_step(ddad_refine_gpu_trainer *t)
+static void enqueue_step(void *arg)
 {
+    ddad_refine_gpu_trainer *t = (ddad_refine_gpu_trainer *)arg;
     ddad_gpu_ctx *ctx = t->ctx;
     ddad_copy_slot_gpu(ctx, t->in_block, t->in_bytes, &t->cursors[1], t->in);
     ddad_copy_slot_gpu(ctx, t->target_block, t->target_bytes, &t->cursors[1], t->target);
@@ -137,8 +134,7 @@ extern "C" ddad_refine_gpu_trainer *ddad_refine_gpu_trainer_create(ddad_refine_g
     t->target = (uint8_t *)ddad_gpu_malloc(t->target_bytes, "refiner targets");
     t->cursors = (int64_t *)ddad_gpu_malloc(2 * sizeof(int64_t), "refiner cursors");
     DDAD_CHECK_CUDA(cudaMemsetAsync(t->cursors, 0, 2 * sizeof(int64_t), st));
-    DDAD_CHECK_CUDA(cudaHostAlloc((void **)&t->pinned, RING * sizeof(float), cudaHostAllocDefault));
-    for (int i = 0; i < RING; i++) DDAD_CHECK_CUDA(cudaEventCreateWithFlags(&t->ev[i], cudaEventDisableTiming));
+    ddad_loss_ring_init(&t->ring, 1, comm);
     ddad_gpu_ctx_sync(t->ctx);
     return t;
 }
@@ -147,10 +143,9 @@ extern "C" void ddad_refine_gpu_trainer_free(ddad_refine_gpu_trainer *t)
 {
     if (!t) return;
     ddad_gpu_ctx_sync(t->ctx);
-    if (t->have_prep) DDAD_CHECK_CUDA(cudaGraphExecDestroy(t->prep_exec));
-    if (t->have_step) DDAD_CHECK_CUDA(cudaGraphExecDestroy(t->step_exec));
-    for (int i = 0; i < RING; i++) DDAD_CHECK_CUDA(cudaEventDestroy(t->ev[i]));
-    DDAD_CHECK_CUDA(cudaFreeHost(t->pinned));
+    ddad_graph_part_free(&t->prep);
+    ddad_graph_part_free(&t->step);
+    ddad_loss_ring_free(&t->ring);
     ddad_gpu_free(t->patches, t->patches_bytes);
     ddad_gpu_free(t->x, t->x_bytes);
     ddad_gpu_free(t->outs, t->outs_bytes);
@@ -162,69 +157,25 @@ extern "C" void ddad_refine_gpu_trainer_free(ddad_refine_gpu_trainer *t)
     free(t);
 }
 
-static void record_loss(ddad_refine_gpu_trainer *t)
-{
-    if (t->count == RING) {
-        ddad_gpu_comm_wait_event(t->comm, t->ev[t->head]);
-        t->head = (t->head + 1) % RING;
-        t->count--;
-    }
-    int slot = (t->head + t->count) % RING;
-    DDAD_CHECK_CUDA(cudaMemcpyAsync(t->pinned + slot, ddad_refine_gpu_loss(t->r), sizeof(float),
-                                    cudaMemcpyDeviceToHost, t->ctx->stream));
-    DDAD_CHECK_CUDA(cudaEventRecord(t->ev[slot], t->ctx->stream));
-    t->ring_step[slot] = t->done;
-    t->count++;
-}
-
-// The first call of each part runs eagerly (it chooses the cuDNN algorithms, which a
-// capture cannot time); the second captures it, and later calls replay the graph.
-static void launch(ddad_refine_gpu_trainer *t, void (*enqueue)(ddad_refine_gpu_trainer *), cudaGraphExec_t *exec,
-                   int *have, int first)
-{
-    if (!t->use_graph || first) {
-        enqueue(t);
-        return;
-    }
-    if (!*have) {
-        cudaGraph_t graph;
-        DDAD_CHECK_CUDA(cudaStreamBeginCapture(t->ctx->stream, cudaStreamCaptureModeThreadLocal));
-        enqueue(t);
-        DDAD_CHECK_CUDA(cudaStreamEndCapture(t->ctx->stream, &graph));
-        DDAD_CHECK_CUDA(cudaGraphInstantiate(exec, graph, 0));
-        DDAD_CHECK_CUDA(cudaGraphDestroy(graph));
-        *have = 1;
-    }
-    DDAD_CHECK_CUDA(cudaGraphLaunch(*exec, t->ctx->stream));
-}
-
 extern "C" void ddad_refine_gpu_trainer_run(ddad_refine_gpu_trainer *t, int64_t steps)
 {
     if (steps < 0 || t->done + steps > t->n_steps)
         ddad_fatal(DDAD_EXIT_RUNTIME, "GPU refiner trainer: %lld steps asked, %lld of %lld remain", (long long)steps,
                    (long long)(t->n_steps - t->done), (long long)t->n_steps);
+    cudaStream_t st = t->ctx->stream;
     for (int64_t i = 0; i < steps; i++) {
-        if (t->done % t->block == 0) launch(t, enqueue_prep, &t->prep_exec, &t->have_prep, t->done == 0);
-        launch(t, enqueue_step, &t->step_exec, &t->have_step, t->done == 0);
+        const int first = !t->use_graph || t->done == 0;   // each part's first use is eager
+        if (t->done % t->block == 0) ddad_graph_part_launch(&t->prep, st, first, enqueue_prep, t);
+        ddad_graph_part_launch(&t->step, st, first, enqueue_step, t);
         t->done++;
-        if (t->done % t->loss_every == 0 || t->done == t->n_steps) record_loss(t);
+        if (t->done % t->loss_every == 0 || t->done == t->n_steps)
+            ddad_loss_ring_record(&t->ring, ddad_refine_gpu_loss(t->r), t->done, st);
     }
 }
 
 extern "C" int ddad_refine_gpu_trainer_poll(ddad_refine_gpu_trainer *t, int wait, ddad_loss_reading *out)
 {
-    if (t->count == 0) return 0;
-    if (wait) {
-        ddad_gpu_comm_wait_event(t->comm, t->ev[t->head]);   // cudaEventSynchronize without NCCL
-    } else {
-        if (!ddad_gpu_event_done(t->ev[t->head])) return 0;
-    }
-    out->step = t->ring_step[t->head];
-    out->loss = t->pinned[t->head];
-    out->rec_err = 0.0f;
-    t->head = (t->head + 1) % RING;
-    t->count--;
-    return 1;
+    return ddad_loss_ring_poll(&t->ring, wait, out);
 }
 
 extern "C" int ddad_refine_gpu_trainer_uses_graph(const ddad_refine_gpu_trainer *t) { return t->use_graph; }

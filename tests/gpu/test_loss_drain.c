@@ -21,7 +21,7 @@ static void run(void *p, int64_t steps)
     ring_trainer *t = p;
     for (int64_t i = 0; i < steps; i++) {
         t->done++;
-        if (t->count == DDAD_GPU_LOSS_RING) {   /* as record_loss: drop the oldest */
+        if (t->count == DDAD_GPU_LOSS_RING) {   /* as ddad_loss_ring_record: drop the oldest */
             t->head = (t->head + 1) % DDAD_GPU_LOSS_RING;
             t->count--;
             t->dropped++;
