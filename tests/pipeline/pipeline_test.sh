@@ -155,9 +155,10 @@ case "$case_name" in
   gpu_stages)
     # With a GPU: the score and eval stages on the device against the CPU's, from the same
     # CPU-trained members and refiner (np2's run directory): maps and image scores within
-    # float rounding, the rest exact. Score runs on 4 ranks (6 members: two ranks hold two,
-    # two hold one, so the gather carries padded slots), and DDAD_GPU_CHUNK=5 cuts the 32
-    # test images into several chunks with a partial last one. Skipped (77) without a GPU.
+    # float rounding, the rest exact; then the refiner trained on the GPU. Score runs on 4
+    # ranks (6 members: two ranks hold two, two hold one, so the gather carries padded
+    # slots), and DDAD_GPU_CHUNK=5 cuts the 32 test images into several chunks with a
+    # partial last one. Skipped (77) without a GPU.
     nvidia-smi -L 2>/dev/null | grep -q '^GPU ' || { echo "SKIPPED: no GPU visible"; exit 77; }
     for st in score eval; do
       np=2; [ "$st" = score ] && np=4
@@ -174,6 +175,17 @@ case "$case_name" in
     $CMP "$WORK/np2/results.h5" "$WORK/gpu_eval/results.h5" --exact scores/test/rec scores/test/intra \
       scores/test/inter maps/test/rec maps/test/intra maps/test/inter members refiner \
       --rtol scores/test/r_dual=5e-4 maps/test/r_dual=1e-3 || exit 1
+    # refine + eval: the refiner trained on the GPU (2 ranks on one GPU: its leader alone,
+    # at the global batch; with two GPUs, data-parallel over NCCL) against the CPU's 2-rank
+    # training, as one parameter vector: the same samples and updates, other rounding
+    rm -rf "$WORK/gpu_refine" && cp -r "$WORK/np2" "$WORK/gpu_refine" || fail "copying $WORK/np2"
+    for st in refine eval; do
+      log="$(timeout -k 10 240 mpirun --oversubscribe --bind-to none -np 2 "$DDAD" run --config "$CONFIG" \
+        --set "Data.file=$DATA" --set "Exp.out_dir=$WORK/gpu_refine" --set Exp.device=cuda --stage "$st" 2>&1)" ||
+        fail "--stage $st with Exp.device cuda exited with $?: $log"
+    done
+    $CMP "$WORK/np2/results.h5" "$WORK/gpu_refine/results.h5" --vector-rtol refiner=1e-3 \
+      --rtol scores/test/r_dual=1e-2 || exit 1
     "$PY" - "$WORK/gpu_eval/results.h5" <<'PY' || fail "results.h5 of the GPU run lacks /gpu_memory/eval"
 import sys, h5py
 f = h5py.File(sys.argv[1], "r")
