@@ -74,6 +74,13 @@ void ddad_member_name(int K, int member, char *buf, size_t n)
 
 const char *ddad_module_label(int module) { return module == DDAD_MOD_NDM ? "NDM" : "UDM"; }
 
+void ddad_batch_part(int total, int parts, int index, int *count, int *offset)
+{
+    const int q = total / parts, rem = total % parts;
+    *count = q + (index < rem);
+    *offset = index * q + (index < rem ? index : rem);
+}
+
 void ddad_reduce_members(const ddad_dist *d, const float *local, size_t count, float *all)
 {
     size_t total = (size_t)d->n_members * count;

@@ -33,6 +33,10 @@ int ddad_dist_init(ddad_dist *d, int K, ddad_error *err);
 void ddad_dist_free(ddad_dist *d);
 
 int ddad_dist_owner(const ddad_dist *d, int member);
+/* Part `index` of a batch of `total` samples cut into `parts` (the refiner's global batch
+ * over ranks): *count samples from *offset on; the first total % parts parts take one more.
+ * The parts are contiguous, in index order, and cover the batch. */
+void ddad_batch_part(int total, int parts, int index, int *count, int *offset);
 /* Member m -> module (DDAD_MOD_NDM / DDAD_MOD_UDM) and index within the module. */
 void ddad_member_id(int K, int member, int *module, int *index);
 /* "ndm_0", "udm_2", ... */

@@ -116,8 +116,8 @@ static int refine_on_gpu(ddad_run *run, ddad_refine *r, ddad_ae **nets, const ui
     if (leader) DDAD_CHECK_MPI(MPI_Comm_rank(team, &team_rank));
     if (n_team < 1 || B < n_team)
         ddad_fatal(DDAD_EXIT_USAGE, "RefineSolver.bs = %d is smaller than the %d GPUs in use: raise it", B, n_team);
-    const int lb = leader ? B / n_team + (team_rank < B % n_team) : 0;
-    const int off = leader ? team_rank * (B / n_team) + (team_rank < B % n_team ? team_rank : B % n_team) : 0;
+    int lb = 0, off = 0;
+    if (leader) ddad_batch_part(B, n_team, team_rank, &lb, &off);
     if (n_team < d->size)
         log_info("refine: %d rank(s) share %d GPU(s): the refiner trains on the lowest rank of each GPU, %d..%d "
                  "samples of the global batch %d each", d->size, n_team, B / n_team, B / n_team + (B % n_team != 0), B);
@@ -208,9 +208,9 @@ int ddad_stage_refine(ddad_run *run)
     if (B < d->size && run->gpu < 0)
         ddad_fatal(DDAD_EXIT_USAGE, "RefineSolver.bs = %d is smaller than the %d ranks: raise it or use fewer ranks", B,
                    d->size);
-    const int lb = B / d->size + (d->rank < B % d->size);
+    int lb, off;
+    ddad_batch_part(B, d->size, d->rank, &lb, &off);
     const int lb_max = B / d->size + (B % d->size != 0);
-    const int off = d->rank * (B / d->size) + (d->rank < B % d->size ? d->rank : B % d->size);
 
     double t0 = ddad_now();
     ddad_dataset *ds = ddad_run_open_dataset(run);

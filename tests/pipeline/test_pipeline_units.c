@@ -162,6 +162,27 @@ static void test_names(void)
     CHECK(!strcmp(buf, "ndm_2"), "name %s", buf);
 }
 
+/* The refiner's batch over ranks: contiguous parts in order, covering the batch, sizes
+ * differing by at most one with the larger ones first. */
+static void test_batch_parts(void)
+{
+    for (int total = 1; total <= 24; total++)
+        for (int parts = 1; parts <= total; parts++) {
+            int next = 0, prev = total + 1;
+            for (int i = 0; i < parts; i++) {
+                int count = -1, offset = -1;
+                ddad_batch_part(total, parts, i, &count, &offset);
+                CHECK(offset == next, "batch %d in %d parts: part %d starts at %d, not %d", total, parts, i, offset,
+                      next);
+                CHECK(count >= total / parts && count <= total / parts + 1 && count <= prev,
+                      "batch %d in %d parts: part %d has %d samples", total, parts, i, count);
+                next = offset + count;
+                prev = count;
+            }
+            CHECK(next == total, "batch %d in %d parts covers %d samples", total, parts, next);
+        }
+}
+
 /* A marker holds the phase times and, from a GPU run, one peak per rank; both read back,
  * and the peaks go into a results file as /gpu_memory/<stage>. */
 static void write_marker(const char *path, const char *peaks_line)
@@ -223,6 +244,7 @@ int main(void)
     test_fpi();
     test_maps();
     test_names();
+    test_batch_parts();
     test_marker_peaks();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
