@@ -36,24 +36,6 @@ static void run(void *p)
     }
 }
 
-static double rel(const float *d, const float *want, size_t n)
-{
-    float *h = (float *)malloc(n * sizeof(float));
-    DDAD_CHECK_CUDA(cudaDeviceSynchronize());
-    DDAD_CHECK_CUDA(cudaMemcpy(h, d, n * sizeof(float), cudaMemcpyDeviceToHost));
-    double num = 0, den = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!isfinite(h[i])) {
-            free(h);
-            return INFINITY;
-        }
-        num += ((double)h[i] - want[i]) * ((double)h[i] - want[i]);
-        den += (double)want[i] * want[i];
-    }
-    free(h);
-    return sqrt(num / den);
-}
-
 int main(void)
 {
     if (bench_skip("bench_bn_relu")) return BENCH_SKIP;
@@ -101,7 +83,7 @@ int main(void)
             for (int c = 0; c < s.c; c++) DDAD_CHECK_CUDA(cudaMemcpy(a.rv + c, &ones, 4, cudaMemcpyHostToDevice));
             DDAD_CHECK_CUDA(cudaMemset(a.y, 0xFF, n * 4));
             run(&a);
-            double e = rel(a.y, hy, n);
+            double e = bench_rel_err(a.y, hy, n);
             float ms = bench_time(ctx->stream, 7, 50, run, &a);
             printf("%-8s n%d c%d hw%d %-8s rel err %.2e  %.2f us\n", names[k], s.n, s.c, s.hw,
                    fused ? "fused" : "separate", e, ms * 1e3);

@@ -24,16 +24,8 @@ __global__ void k_stats_fused(int N, int C, int HW, int P, const float *__restri
                               float *shift, double count)
 {
     const int p = blockIdx.x, c = blockIdx.y;
-    const size_t per = (size_t)N * HW, chunk = (per + P - 1) / P;
-    const size_t lo = p * chunk, hi = lo + chunk < per ? lo + chunk : per;
-    double s1 = 0.0, s2 = 0.0;
-    for (size_t j = lo + threadIdx.x; j < hi; j += blockDim.x) {
-        double v = x[((j / HW) * C + c) * HW + j % HW];
-        s1 += v;
-        s2 += v * v;
-    }
-    s1 = ddad_block_sum(s1);
-    s2 = ddad_block_sum(s2);
+    double s1, s2;
+    ddad_bn_slice_sums(N, C, HW, P, p, c, x, &s1, &s2);
     __shared__ int last;
     if (threadIdx.x == 0) {
         part[(size_t)c * P + p] = s1;
@@ -84,24 +76,6 @@ static void run(void *q)
         a->shift, (double)a->s.n * a->s.hw);
     DDAD_CHECK_LAUNCH("fused statistics");
     ddad_bn_apply_gpu(a->ctx, &a->s, a->x, a->scale, a->shift, 1, a->y);
-}
-
-static double rel(const float *d, const float *want, size_t n)
-{
-    float *h = (float *)malloc(n * sizeof(float));
-    DDAD_CHECK_CUDA(cudaDeviceSynchronize());
-    DDAD_CHECK_CUDA(cudaMemcpy(h, d, n * sizeof(float), cudaMemcpyDeviceToHost));
-    double num = 0, den = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!isfinite(h[i])) {
-            free(h);
-            return INFINITY;
-        }
-        num += ((double)h[i] - want[i]) * ((double)h[i] - want[i]);
-        den += (double)want[i] * want[i];
-    }
-    free(h);
-    return sqrt(num / den);
 }
 
 int main(void)
@@ -156,7 +130,8 @@ int main(void)
             DDAD_CHECK_CUDA(cudaMemcpy(a.rv, rv0, s.c * 4, cudaMemcpyHostToDevice));
             DDAD_CHECK_CUDA(cudaMemset(a.y, 0xFF, n * 4));
             run(&a);
-            double e = rel(a.y, hy, n), erv = rel(a.rv, hrv, s.c), esm = rel(a.sm, hsm, s.c);
+            double e = bench_rel_err(a.y, hy, n), erv = bench_rel_err(a.rv, hrv, s.c),
+                   esm = bench_rel_err(a.sm, hsm, s.c);
             float ms = bench_time(ctx->stream, 7, 50, run, &a);
             printf("%-8s n%d c%d hw%d %-12s y %.1e running_var %.1e save_mean %.1e  %.2f us\n", names[k], s.n, s.c,
                    s.hw, fused ? "one-launch" : "three-launch", e, erv, esm, ms * 1e3);

@@ -3,6 +3,7 @@
 #ifndef DDAD_BENCH_GPU_COMMON_H
 #define DDAD_BENCH_GPU_COMMON_H
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,27 @@ static inline int bench_skip(const char *name)
     ddad_gpu_describe(why, sizeof why);
     printf("%s: SKIPPED: %s\n", name, why);
     return 1;
+}
+
+/* ||d - want|| / ||want|| of a device tensor against a host reference (each variant is
+ * validated before it is timed); infinite when the device holds a non-finite value. */
+static inline double bench_rel_err(const float *d, const float *want, size_t n)
+{
+    float *h = (float *)malloc(n * sizeof(float));
+    if (!h) return INFINITY;
+    DDAD_CHECK_CUDA(cudaDeviceSynchronize());
+    DDAD_CHECK_CUDA(cudaMemcpy(h, d, n * sizeof(float), cudaMemcpyDeviceToHost));
+    double num = 0, den = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(h[i])) {
+            free(h);
+            return INFINITY;
+        }
+        num += ((double)h[i] - want[i]) * ((double)h[i] - want[i]);
+        den += (double)want[i] * want[i];
+    }
+    free(h);
+    return sqrt(num / den);
 }
 
 static int cmp_float(const void *a, const void *b)

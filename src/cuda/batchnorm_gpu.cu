@@ -26,16 +26,8 @@ static int bn_slices(const ddad_bn_shape *s)
 __global__ void k_bn_part_fwd(int N, int C, int HW, int P, const float *__restrict__ x, double *__restrict__ part)
 {
     const int p = blockIdx.x, c = blockIdx.y;
-    const size_t per = (size_t)N * HW, chunk = (per + P - 1) / P;
-    const size_t lo = p * chunk, hi = lo + chunk < per ? lo + chunk : per;
-    double s1 = 0.0, s2 = 0.0;
-    for (size_t j = lo + threadIdx.x; j < hi; j += blockDim.x) {
-        double v = x[((j / HW) * C + c) * HW + j % HW];
-        s1 += v;
-        s2 += v * v;
-    }
-    s1 = ddad_block_sum(s1);
-    s2 = ddad_block_sum(s2);
+    double s1, s2;
+    ddad_bn_slice_sums(N, C, HW, P, p, c, x, &s1, &s2);
     if (threadIdx.x == 0) {
         part[(size_t)c * P + p] = s1;
         part[(size_t)(C + c) * P + p] = s2;

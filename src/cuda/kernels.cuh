@@ -33,4 +33,22 @@ __device__ inline double ddad_block_sum(double v)
     return r;
 }
 
+// BatchNorm statistics: the sums of x and x^2 of channel c over slice p of P of its N x HW
+// values (x is [N][C][HW]), in double, in a fixed order; valid in thread 0. One block per
+// (slice, channel); the production kernel and the fused variant of the lab both use it.
+__device__ inline void ddad_bn_slice_sums(int N, int C, int HW, int P, int p, int c, const float *__restrict__ x,
+                                          double *s1_out, double *s2_out)
+{
+    const size_t per = (size_t)N * HW, chunk = (per + P - 1) / P;
+    const size_t lo = p * chunk, hi = lo + chunk < per ? lo + chunk : per;
+    double s1 = 0.0, s2 = 0.0;
+    for (size_t j = lo + threadIdx.x; j < hi; j += blockDim.x) {
+        double v = x[((j / HW) * C + c) * HW + j % HW];
+        s1 += v;
+        s2 += v * v;
+    }
+    *s1_out = ddad_block_sum(s1);
+    *s2_out = ddad_block_sum(s2);
+}
+
 #endif
