@@ -232,7 +232,17 @@ PY
     out="$("$DDAD" info "$WORK/np1/results.h5")" || fail "ddad info failed"
     echo "$out"
     echo "$out" | grep -q "DDAD results" || fail "no summary"
-    echo "$out" | grep -Eq "r_dual +[0-9.]+" || fail "no metrics table" ;;
+    echo "$out" | grep -Eq "r_dual +[0-9.]+" || fail "no metrics table"
+    echo "$out" | grep -q "peak GPU memory" && fail "a CPU run's summary shows GPU memory"
+    # a GPU run's file also holds /gpu_memory/<stage> (bytes per rank): the summary shows it
+    cp "$WORK/np1/results.h5" "$WORK/info_gpu.h5" || fail "copying results.h5"
+    "$PY" - "$WORK/info_gpu.h5" <<'PY' || fail "cannot add /gpu_memory"
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:
+    f["gpu_memory/members"] = np.array([3 * 2**20, 5 * 2**20], dtype=np.int64)
+PY
+    out="$("$DDAD" info "$WORK/info_gpu.h5")" || fail "ddad info failed on a GPU run's file"
+    echo "$out" | grep -Eq "members +2 rank\(s\): max 5\.0 +least 3\.0" || fail "no GPU memory line: $out" ;;
   *) fail "unknown case $case_name" ;;
 esac
 echo "PASS: $case_name"

@@ -40,7 +40,7 @@ ddad_pipeline_test(memae mpi REQUIRES pipe_data)
 # small synthetic set at 15 epochs (docs/DATA.md: why the synthetic data shows it).
 ddad_pipeline_test(inter_beats_rec "mpi;python" REQUIRES pipe_data)
 ddad_pipeline_test(report python REQUIRES pipe_np1)
-ddad_pipeline_test(info mpi REQUIRES pipe_np1)
+ddad_pipeline_test(info "mpi;python" REQUIRES pipe_np1)
 ddad_pipeline_test(to_torch python REQUIRES pipe_np1)
 
 ddad_add_unit_test(pipeline.units test_pipeline_units ${CMAKE_CURRENT_LIST_DIR}/test_pipeline_units.c)
