@@ -18,27 +18,38 @@ static herr_t count_group(hid_t g, const char *name, const H5L_info_t *info, voi
     return 0;
 }
 
+static const char *INFO_STAGES[] = {"members", "score", "refine", "eval"};
+
+/* GROUP/<stage> as a [ranks x width] table of `type` (elem bytes each), in a new buffer;
+ * NULL when the file has none or it does not read. */
+static void *read_stage_table(hid_t f, const char *group, int stage, hid_t type, size_t elem, size_t width,
+                              int64_t *ranks)
+{
+    char p[64];
+    snprintf(p, sizeof p, "%s/%s", group, INFO_STAGES[stage]);
+    if (H5Lexists(f, p, H5P_DEFAULT) <= 0) return NULL;
+    *ranks = ddad_h5_rows(f, p);
+    if (*ranks < 1 || *ranks > 1 << 20) return NULL;
+    void *buf = calloc((size_t)*ranks * width, elem);
+    ddad_error err = {0};
+    if (buf && ddad_h5_read(f, p, type, (size_t)*ranks * width, buf, &err) == 0) return buf;
+    free(buf);
+    return NULL;
+}
+
 static void print_timings(hid_t f, FILE *out)
 {
-    static const char *STAGES[] = {"members", "score", "refine", "eval"};
     if (H5Lexists(f, "timings", H5P_DEFAULT) <= 0) return;
     fprintf(out, "timings (s, max over ranks):\n");
     for (int s = 0; s < 4; s++) {
-        char p[64];
-        snprintf(p, sizeof p, "timings/%s", STAGES[s]);
-        if (H5Lexists(f, p, H5P_DEFAULT) <= 0) continue;
-        int64_t ranks = ddad_h5_rows(f, p);
-        if (ranks < 1 || ranks > 1 << 20) continue;
-        double *t = calloc((size_t)ranks * 5, sizeof(double));
-        if (!t) return;
-        ddad_error err = {0};
-        if (ddad_h5_read(f, p, H5T_NATIVE_DOUBLE, (size_t)ranks * 5, t, &err) == 0) {
-            double mx[5] = {0};
-            for (int64_t r = 0; r < ranks; r++)
-                for (int k = 0; k < 5; k++) mx[k] = fmax(mx[k], t[r * 5 + k]);
-            fprintf(out, "  %-8s %lld rank(s): train %.2f  reduce %.2f  refine %.2f  eval %.2f  io %.2f\n", STAGES[s],
-                    (long long)ranks, mx[0], mx[1], mx[2], mx[3], mx[4]);
-        }
+        int64_t ranks = 0;
+        double *t = read_stage_table(f, "timings", s, H5T_NATIVE_DOUBLE, sizeof(double), 5, &ranks);
+        if (!t) continue;
+        double mx[5] = {0};
+        for (int64_t r = 0; r < ranks; r++)
+            for (int k = 0; k < 5; k++) mx[k] = fmax(mx[k], t[r * 5 + k]);
+        fprintf(out, "  %-8s %lld rank(s): train %.2f  reduce %.2f  refine %.2f  eval %.2f  io %.2f\n", INFO_STAGES[s],
+                (long long)ranks, mx[0], mx[1], mx[2], mx[3], mx[4]);
         free(t);
     }
 }
@@ -46,27 +57,19 @@ static void print_timings(hid_t f, FILE *out)
 /* GPU runs: the peak device memory ddad allocated, per stage (max and least over ranks). */
 static void print_gpu_memory(hid_t f, FILE *out)
 {
-    static const char *STAGES[] = {"members", "score", "refine", "eval"};
     if (H5Lexists(f, "gpu_memory", H5P_DEFAULT) <= 0) return;
     fprintf(out, "peak GPU memory allocated (MiB per rank):\n");
     for (int s = 0; s < 4; s++) {
-        char p[64];
-        snprintf(p, sizeof p, "gpu_memory/%s", STAGES[s]);
-        if (H5Lexists(f, p, H5P_DEFAULT) <= 0) continue;
-        int64_t ranks = ddad_h5_rows(f, p);
-        if (ranks < 1 || ranks > 1 << 20) continue;
-        int64_t *b = calloc((size_t)ranks, sizeof(int64_t));
-        if (!b) return;
-        ddad_error err = {0};
-        if (ddad_h5_read(f, p, H5T_NATIVE_INT64, (size_t)ranks, b, &err) == 0) {
-            int64_t lo = b[0], hi = b[0];
-            for (int64_t r = 1; r < ranks; r++) {
-                if (b[r] < lo) lo = b[r];
-                if (b[r] > hi) hi = b[r];
-            }
-            fprintf(out, "  %-8s %lld rank(s): max %.1f  least %.1f\n", STAGES[s], (long long)ranks,
-                    (double)hi / 1048576.0, (double)lo / 1048576.0);
+        int64_t ranks = 0;
+        int64_t *b = read_stage_table(f, "gpu_memory", s, H5T_NATIVE_INT64, sizeof(int64_t), 1, &ranks);
+        if (!b) continue;
+        int64_t lo = b[0], hi = b[0];
+        for (int64_t r = 1; r < ranks; r++) {
+            if (b[r] < lo) lo = b[r];
+            if (b[r] > hi) hi = b[r];
         }
+        fprintf(out, "  %-8s %lld rank(s): max %.1f  least %.1f\n", INFO_STAGES[s], (long long)ranks,
+                (double)hi / 1048576.0, (double)lo / 1048576.0);
         free(b);
     }
 }
