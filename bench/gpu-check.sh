@@ -7,9 +7,13 @@
 #      reference; the collectives with 2 and 3 ranks on the GPU(s));
 #   3. runs the kernel lab and the workload benchmark (fp32 and tf32), and the PyTorch
 #      reference timings on the same card;
-#   4. runs the whole job at RSNA scale, 6 ranks on the GPU (skipped with --quick);
-#   5. prints a short table last.
-# A whole run aims at 7 minutes, so that a 15-minute loan of the node fits two.
+#   4. runs the whole job at RSNA scale, 6 ranks on the GPU, logging SM utilisation
+#      (skipped with --quick);
+#   5. runs the small job under compute-sanitizer's memcheck, where the node has it
+#      (skipped with --quick);
+#   6. prints a short table last.
+# A whole run aims at 7 minutes (GPU_CHECK_BUDGET_S, default 420), so that a 15-minute
+# loan of the node fits two.
 # Logs go to $OUT when set (else build-gpucheck/): gpu-check.log, RESULTS.md (a
 # section for bench/RESULTS.md) and one log per step.
 # Usage: bench/gpu-check.sh [--quick]   (--quick: fewer benchmark steps)
@@ -26,17 +30,23 @@ t0=$(date +%s)
 note() { echo "[$(( $(date +%s) - t0 ))s] $*" | tee -a "$log"; }
 export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-}"   # always set: mpirun -x passes it on
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-py=/usr/bin/python3
-[ -x "$py" ] || py=python3
+# the first python3 with h5py (the node's plain python3 holds PyTorch and h5py; Debian's
+# /usr/bin/python3 may have neither)
+py=""
+for c in python3 /usr/bin/python3; do
+  if command -v "$c" >/dev/null && "$c" -c "import h5py, numpy" 2>/dev/null; then py=$(command -v "$c"); break; fi
+done
+[ -n "$py" ] || py=python3
 
 note "ddad GPU check, $(date -u '+%Y-%m-%d %H:%M UTC'), git $(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
 card=$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | head -1)
 note "card: ${card:-none visible}"
+note "python: $py ($("$py" -c 'import sys; print(sys.version.split()[0])' 2>/dev/null))"
 nvidia-smi >>"$log" 2>&1 || true
 
 # ---- 1. binaries: carried, or built here ----
 bin=""
-targets="ddad test_gpu_layers test_gpu_ops test_gpu_models test_gpu_comm bench_gpu_step bench_conv_algos bench_bn_relu bench_bn_stats bench_adam"
+targets="ddad test_gpu_layers test_gpu_ops test_gpu_models test_gpu_comm bench_gpu_step bench_conv_algos bench_bn_relu bench_bn_stats bench_bn_index bench_adam"
 if [ -x build-carry/bin/test_gpu_layers ]; then
   export LD_LIBRARY_PATH="$root/build-carry/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   if ldd build-carry/bin/test_gpu_layers | grep -q "not found"; then
@@ -120,6 +130,7 @@ bench step_tf32 150 "$bin/bench_gpu_step" tf32 "$steps"
 bench conv_algos 90 "$bin/bench_conv_algos"
 bench bn_relu 60 "$bin/bench_bn_relu"
 bench bn_stats 60 "$bin/bench_bn_stats"
+bench bn_index 60 "$bin/bench_bn_index"
 bench adam 60 "$bin/bench_adam"
 bench torch 180 "$py" bench/gpu/torch_ref.py --iters $((steps / 5))
 
@@ -136,20 +147,30 @@ else
        --test-normal 1000 --test-abnormal 1000 --out "$out/rsna_scale.h5" >"$out/rsna_data.log" 2>&1; then
     note "RSNA-scale data: ddad synth failed (see rsna_data.log)"
   else
-    left=$(( 420 - ( $(date +%s) - t0 ) ))
+    left=$(( ${GPU_CHECK_BUDGET_S:-420} - ( $(date +%s) - t0 ) ))
     [ "$left" -gt 180 ] && left=180
     if [ "$left" -lt 60 ]; then
-      note "RSNA-scale job skipped: only ${left}s of the check's 7 minutes left"
+      note "RSNA-scale job skipped: only ${left}s of the check's ${GPU_CHECK_BUDGET_S:-420} s left"
     else
       note "RSNA-scale job, 6 ranks, Exp.device cuda, tf32, limit ${left}s"
       rm -rf "$out/rsna_job"
       mps_before=$(ls "${CUDA_MPS_PIPE_DIRECTORY:-/tmp/nvidia-mps}"/control 2>/dev/null)
+      # SM utilisation once a second while the job runs: how busy the one GPU is
+      dmon_pid=""
+      if command -v nvidia-smi >/dev/null; then
+        nvidia-smi dmon -s u -d 1 >"$out/rsna_dmon.log" 2>&1 &
+        dmon_pid=$!
+      fi
       js=$(date +%s.%N)
       DDAD="$bin/ddad" timeout "$left" "$root/launch/ddad-run" --mps --np 6 --config configs/rsna.yaml \
         --set "Data.file=$out/rsna_scale.h5" --set "Exp.out_dir=$out/rsna_job" --set Exp.device=cuda \
         --set Exp.precision=tf32 >"$out/rsna_job.log" 2>&1
       rc=$?
       je=$(date +%s.%N)
+      [ -n "$dmon_pid" ] && kill "$dmon_pid" 2>/dev/null
+      sm=$(awk '$1 !~ /^#/ && NF >= 3 && $2 ~ /^[0-9]+$/ {s += $2; n++} END {if (n) printf "%.0f%% over %d s", s / n, n}' \
+        "$out/rsna_dmon.log" 2>/dev/null)
+      [ -n "$sm" ] && note "  mean SM utilisation during the job: $sm (nvidia-smi dmon)"
       # a timeout kills ddad-run before it stops the MPS daemon it started
       if [ -z "$mps_before" ] && [ -n "$(ls "${CUDA_MPS_PIPE_DIRECTORY:-/tmp/nvidia-mps}"/control 2>/dev/null)" ]; then
         echo quit | nvidia-cuda-mps-control >/dev/null 2>&1 || true
@@ -163,7 +184,31 @@ else
       note "  RSNA-scale job: $job_s (wall, mpirun to exit)"
       grep -E "run: done|peak GPU memory|done in|epoch 250/|epoch 100/|AUROC|r_dual" "$out/rsna_job.log" | tail -20 | tee -a "$log"
       [ -f "$out/rsna_job/metrics.json" ] && note "  metrics: $(tr -d '\n' <"$out/rsna_job/metrics.json" | cut -c1-300)"
+      # the stage timings and GPU memory per rank the results file keeps
+      [ -f "$out/rsna_job/results.h5" ] && "$bin/ddad" info "$out/rsna_job/results.h5" 2>&1 |
+        sed -n '/^timings/,$p' | tee -a "$log"
     fi
+  fi
+fi
+
+# ---- 3c. memory checker: the small job on the GPU, one rank, under compute-sanitizer's
+# memcheck (out-of-bounds and misaligned accesses, errors of CUDA calls) ----
+san=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
+if [ "$quick" = 1 ] || [ -z "$san" ] || [ ! -f "$out/e2e.h5" ]; then
+  note "memcheck skipped (--quick, no compute-sanitizer, or no e2e data)"
+else
+  left=$(( ${GPU_CHECK_BUDGET_S:-420} + 60 - ( $(date +%s) - t0 ) ))
+  [ "$left" -gt 150 ] && left=150
+  if [ "$left" -lt 45 ]; then
+    note "memcheck skipped: only ${left}s left"
+  else
+    note "memcheck: ddad run on configs/ci.yaml, Exp.device cuda, 1 rank, limit ${left}s"
+    rm -rf "$out/memcheck"
+    timeout "$left" "$san" --tool memcheck --error-exitcode 9 "$bin/ddad" run --config configs/ci.yaml \
+      --set "Data.file=$out/e2e.h5" --set "Exp.out_dir=$out/memcheck" --set Exp.device=cuda >"$out/memcheck.log" 2>&1
+    rc=$?
+    case $rc in 0) status[memcheck]=passed ;; 124) status[memcheck]="TIMEOUT" ;; *) status[memcheck]="FAILED($rc)" ;; esac
+    grep -E "ERROR SUMMARY|LEAK SUMMARY|Invalid|run: done" "$out/memcheck.log" | head -12 | tee -a "$log"
   fi
 fi
 
@@ -171,7 +216,7 @@ fi
 get() { awk -v k="$1" '$1 == "RESULT" && $2 == k {print $3}' "$out/results.txt" | tail -1; }
 row() {   # label, ours key, torch key, target
   local o t; o=$(get "$2"); t=$(get "$3")
-  local sp="-"; [ -n "$o" ] && [ -n "$t" ] && sp=$(awk -v a="$o" -v b="$t" 'BEGIN{printf "%.1fx", a/b}')
+  local sp="-"; [ -z "${nosp:-}" ] && [ -n "$o" ] && [ -n "$t" ] && sp=$(awk -v a="$o" -v b="$t" 'BEGIN{printf "%.1fx", a/b}')
   printf "| %-34s | %12s | %12s | %7s | %10s |\n" "$1" "${o:--}" "${t:--}" "$sp" "$4"
 }
 {
@@ -181,7 +226,7 @@ row() {   # label, ours key, torch key, target
   echo
   echo "| test | result |"
   echo "| --- | --- |"
-  for k in gpu.layers gpu.ops gpu.models gpu.comm_np2 gpu.comm_np3 e2e.run pipe.data pipe.np2 pipe.gpu_stages; do echo "| $k | ${status[$k]:-not run} |"; done
+  for k in gpu.layers gpu.ops gpu.models gpu.comm_np2 gpu.comm_np3 e2e.run pipe.data pipe.np2 pipe.gpu_stages memcheck; do echo "| $k | ${status[$k]:-not run} |"; done
   echo
   echo "| workload (img/s unless noted)      |         ddad |      PyTorch | speedup |     target |"
   echo "| ---------------------------------- | -----------: | -----------: | ------: | ---------: |"
@@ -192,7 +237,7 @@ row() {   # label, ours key, torch key, target
   row "refiner step b8 + 6 AE fwd, tf32" refine_step_b8_tf32_imgs torch_refine_step_b8_imgs 10000
   row "  the same, members step by step" refine_step_b8_tf32_per_step_imgs torch_refine_step_b8_imgs -
   row "AE inference b256, fp32" ae_infer_b256_fp32_imgs torch_ae_infer_b256_imgs -
-  row "peak allocated MiB (one rank)" peak_alloc_MiB torch_peak_alloc_MiB -
+  nosp=1 row "peak allocated MiB (one rank)" peak_alloc_MiB torch_peak_alloc_MiB -
   row "device memory used MiB (one rank)" device_used_MiB - -
   printf "| %-34s | %12s | %12s | %7s | %10s |\n" "RSNA-scale job, 6 ranks, tf32 (s)" "$job_s" "2460 (a)" "-" "60"
   echo

@@ -6,8 +6,12 @@
  *                of 16 steps prepared at once (the pipeline's choice) and, for comparison,
  *                step by step (members at batch 8)
  *   ae_infer     AE eval-mode forward, batch 256
- * and the peak device memory. Usage: bench_gpu_step [fp32|tf32] [steps]. */
+ * and the peak device memory. Usage: bench_gpu_step [fp32|tf32] [steps] [workload], where
+ * workload (default all) is one of ae_train (graph replay only), ae_infer, refine (blocked
+ * member forwards only): one workload alone, for a profiler (bench/gpu-profile.sh). */
 #include "bench_common.h"
+
+#include <cuda_profiler_api.h>
 
 #include "cuda/ae_gpu.h"
 #include "cuda/ae_train_gpu.h"
@@ -54,6 +58,12 @@ int main(int argc, char **argv)
     const int tf32 = argc > 1 && strcmp(argv[1], "tf32") == 0;
     const int steps = argc > 2 ? atoi(argv[2]) : 200;
     const char *prec = tf32 ? "tf32" : "fp32";
+    const char *only = argc > 3 ? argv[3] : "all";
+    const int all = !strcmp(only, "all");
+    if (!all && strcmp(only, "ae_train") && strcmp(only, "ae_infer") && strcmp(only, "refine")) {
+        fprintf(stderr, "bench_gpu_step: unknown workload '%s' (all, ae_train, ae_infer or refine)\n", only);
+        return 2;
+    }
     ddad_gpu_ctx *ctx = ddad_gpu_ctx_create(tf32 ? DDAD_PREC_TF32 : DDAD_PREC_FP32);
     ddad_rng rng;
     ddad_rng_init(&rng, 42, 0, 0, DDAD_RNG_TEST, 0);
@@ -78,13 +88,17 @@ int main(int argc, char **argv)
     ddad_ae *host = ddad_ae_create(&shape, 2, 1);
     ddad_ae_init(host, 1, DDAD_MOD_NDM, 0);
     ddad_adam_cfg opt = ddad_adam_defaults(5e-4f, 0.0f);
-    for (int graph = 1; graph >= 0; graph--) {
+    for (int graph = 1; graph >= (all ? 0 : 1) && (all || !strcmp(only, "ae_train")); graph--) {
         ddad_ae_gpu *ae = ddad_ae_gpu_create(ctx, &shape, B, 1);
         ddad_ae_gpu_upload(ae, ddad_ae_paramset(host));
         ddad_ae_gpu_trainer *t = ddad_ae_gpu_trainer_create(ae, d_img, d_order, sched, B, &opt, 50, graph);
         ddad_ae_gpu_trainer_run(t, 10);   // warm-up: algorithm choice, capture
         train_arg a = {t};
+        // a profiler started with --profile-from-start off (bench/gpu-profile.sh) records
+        // the timed steps alone
+        DDAD_CHECK_CUDA(cudaProfilerStart());
         float ms = bench_time(ctx->stream, 5, steps / 5 > 0 ? steps / 5 : 1, train_once, &a);
+        DDAD_CHECK_CUDA(cudaProfilerStop());
         char name[64];
         snprintf(name, sizeof name, "ae_train_b64_%s_%s", graph ? "graph" : "eager", prec);
         bench_result(name, ms, "ms/step");
@@ -99,7 +113,7 @@ int main(int argc, char **argv)
     }
 
     // ---- AE inference, batch 256 ----
-    {
+    if (all || !strcmp(only, "ae_infer")) {
         const int NB = 256;
         ddad_ae_gpu *ae = ddad_ae_gpu_create(ctx, &shape, NB, 0);
         ddad_ae *h0 = ddad_ae_create(&shape, 1, 0);
@@ -118,7 +132,7 @@ int main(int argc, char **argv)
     }
 
     // ---- refiner step, batch 8, with the 6 frozen members ----
-    {
+    if (all || !strcmp(only, "refine")) {
         const int RB = 8;
         ddad_ae_gpu *members[2 * K];
         ddad_ae *h0 = ddad_ae_create(&shape, 1, 0);
@@ -157,14 +171,16 @@ int main(int argc, char **argv)
         DDAD_CHECK_CUDA(cudaDeviceSynchronize());
         free(hp);
         ddad_adam_cfg ropt = ddad_adam_defaults(1e-4f, 1e-4f);
-        for (int v = 0; v < 2; v++) {
+        for (int v = 0; v < (all ? 2 : 1); v++) {
             const int block = v == 0 ? BLOCK : 1;
             ddad_refine_gpu_upload(ref, ddad_refine_paramset(hr));
             ddad_refine_gpu_trainer *t = ddad_refine_gpu_trainer_create(ref, members, K, 1, d_img, S, S, d_patch,
                                                                         rsched, RB, RB, &ropt, NULL, 50, 1, block);
             ddad_refine_gpu_trainer_run(t, 2 * BLOCK);   // eager first uses, captures
             refine_arg a = {t};
+            DDAD_CHECK_CUDA(cudaProfilerStart());
             float ms = bench_time(ctx->stream, 5, iters, refine_once, &a);
+            DDAD_CHECK_CUDA(cudaProfilerStop());
             char name[64];
             snprintf(name, sizeof name, "refine_step_b8_%s%s", prec, block == 1 ? "_per_step" : "");
             bench_result(name, ms, "ms/step");

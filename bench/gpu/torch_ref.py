@@ -166,7 +166,10 @@ def main():
     result("refine_step_b8_imgs", 8 / (ms * 1e-3), "img/s")
     if dev.type == "cuda":
         result("peak_alloc_MiB", torch.cuda.max_memory_allocated() / 2**20, "MiB")
-        print(f"torch {torch.__version__}, cuDNN {torch.backends.cudnn.version()}, {torch.cuda.get_device_name()}")
+        # PyTorch's defaults let cuDNN run fp32 convolutions in TF32 (matmuls stay fp32)
+        print(f"torch {torch.__version__}, cuDNN {torch.backends.cudnn.version()}, {torch.cuda.get_device_name()}, "
+              f"cudnn.allow_tf32={torch.backends.cudnn.allow_tf32}, "
+              f"matmul.allow_tf32={torch.backends.cuda.matmul.allow_tf32}")
 
 
 if __name__ == "__main__":

@@ -170,6 +170,16 @@ extern "C" void ddad_refine_gpu_forward_backward(ddad_refine_gpu *r, const float
     ddad_conv2d_backward_gpu(ctx, &r->cs[0], n, d_in, r->wt[0], r->g0, NULL, r->dwt[0], NULL);
 }
 
+extern "C" void ddad_refine_gpu_backward_views(const ddad_refine_gpu *r, const float **dz0, const float **dz1,
+                                               const float **a0)
+{
+    // g1 keeps BatchNorm 1's input gradient (convolution 1 reads it into g0), g0 ends with
+    // BatchNorm 0's (written in place).
+    *dz0 = r->g0;
+    *dz1 = r->g1;
+    *a0 = r->a0;
+}
+
 extern "C" void ddad_refine_gpu_adam(ddad_refine_gpu *r, const ddad_adam_cfg *opt)
 {
     ddad_adam_step_gpu(r->ctx, r->ps.layout->n_params, r->ps.params, r->ps.grads, r->ps.m, r->ps.v,

@@ -40,6 +40,11 @@ void ddad_refine_gpu_infer(ddad_refine_gpu *r, const float *d_in, int batch, flo
 const float *ddad_refine_gpu_prob(const ddad_refine_gpu *r);   /* [batch][2][H][W] of the last forward */
 const float *ddad_refine_gpu_loss(const ddad_refine_gpu *r);
 float *ddad_refine_gpu_grads(ddad_refine_gpu *r);
+/* After forward_backward: the gradients at the outputs of convolutions 0 and 1 (the
+ * BatchNorm inputs, [batch][128][H][W]) and convolution 1's input activations. Tests bound
+ * the rounding of those convolutions' weight gradients with them. */
+void ddad_refine_gpu_backward_views(const ddad_refine_gpu *r, const float **dz0, const float **dz1,
+                                    const float **a0);
 size_t ddad_refine_gpu_n_params(const ddad_refine_gpu *r);
 int ddad_refine_gpu_in_channels(const ddad_refine_gpu *r);
 
