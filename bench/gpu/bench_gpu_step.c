@@ -52,6 +52,19 @@ static void infer_once(void *p)
     ddad_ae_gpu_forward(a->ae, a->x, a->batch, 0, NULL);
 }
 
+// The loss readings of a trainer (one every 50 steps): the last one, or that none came.
+static void report_losses(const char *what, ddad_ae_gpu_trainer *ae, ddad_refine_gpu_trainer *ref)
+{
+    ddad_loss_reading r;
+    float last = 0;
+    int n = 0;
+    while (ae ? ddad_ae_gpu_trainer_poll(ae, 1, &r) : ddad_refine_gpu_trainer_poll(ref, 1, &r)) last = r.loss, n++;
+    if (n == 0)
+        printf("  %s: no reading (fewer than 50 steps ran)\n", what);
+    else
+        printf("  %s read back asynchronously: %.5f (finite: %s)\n", what, last, last == last ? "yes" : "NO");
+}
+
 int main(int argc, char **argv)
 {
     if (bench_skip("bench_gpu_step")) return BENCH_SKIP;
@@ -104,10 +117,7 @@ int main(int argc, char **argv)
         bench_result(name, ms, "ms/step");
         snprintf(name, sizeof name, "ae_train_b64_%s_%s_imgs", graph ? "graph" : "eager", prec);
         bench_result(name, B / (ms * 1e-3), "img/s");
-        ddad_loss_reading r;
-        float last = 0;
-        while (ddad_ae_gpu_trainer_poll(t, 1, &r)) last = r.loss;
-        printf("  last loss read back asynchronously: %.5f (finite: %s)\n", last, last == last ? "yes" : "NO");
+        report_losses("last loss", t, NULL);
         ddad_ae_gpu_trainer_free(t);
         ddad_ae_gpu_free(ae);
     }
@@ -186,10 +196,7 @@ int main(int argc, char **argv)
             bench_result(name, ms, "ms/step");
             snprintf(name, sizeof name, "refine_step_b8_%s%s_imgs", prec, block == 1 ? "_per_step" : "");
             bench_result(name, RB / (ms * 1e-3), "img/s");
-            ddad_loss_reading r;
-            float last = 0;
-            while (ddad_refine_gpu_trainer_poll(t, 1, &r)) last = r.loss;
-            printf("  refiner loss read back asynchronously: %.5f (finite: %s)\n", last, last == last ? "yes" : "NO");
+            report_losses("refiner loss", NULL, t);
             ddad_refine_gpu_trainer_free(t);
         }
         ddad_refine_free(hr);
