@@ -3,9 +3,9 @@
 # graph replay) and refiner step (batch 8, member forwards in blocks of 16 steps) under a
 # profiler, summed per kernel by bench/gpu/kernel_summary.py, per step. Uses Nsight
 # Systems (nsys) where the node has it, else Nsight Compute (ncu: one metric,
-# gpu__time_duration, clocks left alone; a window of launches, since ncu costs tens of
-# milliseconds per kernel). Kernel times under ncu exceed a replayed step's (it serialises
-# and flushes caches): read the shares, and time steps with bench_gpu_step alone.
+# gpu__time_duration, clocks left alone; tens of milliseconds per kernel, so only a few
+# steps). Kernel times under ncu exceed a replayed step's (it serialises and flushes
+# caches): read the shares, and time steps with bench_gpu_step alone.
 # Binaries as bench/gpu-check.sh finds them (build-carry/ or build-node/). About a minute
 # per precision with ncu. Output in $OUT (else build-gpuprofile/):
 # profile_<workload>_<precision>.txt, .csv and .log.
@@ -31,34 +31,39 @@ for c in python3 /usr/bin/python3; do command -v "$c" >/dev/null && { py=$c; bre
 nsys=$(command -v nsys || true)
 ncu=$(command -v ncu || ls /usr/local/cuda/bin/ncu 2>/dev/null || true)
 [ -n "$nsys$ncu" ] || { echo "gpu-profile.sh: neither nsys nor ncu on this machine" >&2; exit 2; }
-# bench_gpu_step marks its timed steps with cudaProfilerStart/Stop: the profilers record
-# those alone (ncu: the first N launches of them: about 4 AE steps, or 2 blocks of 16
-# refiner steps with their prep graphs). Steps are counted by Adam's launches, one a step.
-declare -A window=([ae_train]=700 [refine]=2000)
+# bench_gpu_step runs one extra rep of each workload between cudaProfilerStart and Stop
+# before timing it; the profilers record that rep alone: at `20` steps, 4 AE steps, or 16
+# refiner steps (one whole block: its prep graph and 16 step graphs). Steps are counted by
+# Adam's launches, one a step.
 rc=0
 for prec in "${precs[@]}"; do
   for w in ae_train refine; do
     base="$out/profile_${w}_${prec}"
+    rm -f "$base".* "${base}"_*.csv
     echo "== $w, $prec ($([ -n "$nsys" ] && echo nsys || echo ncu))"
     if [ -n "$nsys" ]; then
+      csv="${base}_cuda_gpu_kern_sum.csv"
       timeout 240 "$nsys" profile --trace=cuda --cuda-graph-trace=node --capture-range=cudaProfilerApi \
         --capture-range-end=stop --force-overwrite true --output "$base" \
-        "$bin/bench_gpu_step" "$prec" 5 "$w" >"$base.log" 2>&1 &&
-      timeout 120 "$nsys" stats --report cuda_gpu_kern_sum --format csv --output "$base" "$base.nsys-rep" \
-        >>"$base.log" 2>&1
-      csv="${base}_cuda_gpu_kern_sum.csv"
+        "$bin/bench_gpu_step" "$prec" 20 "$w" >"$base.log" 2>&1
+      r=$?
+      if [ $r = 0 ]; then
+        timeout 120 "$nsys" stats --report cuda_gpu_kern_sum --format csv --force-overwrite true \
+          --output "$base" "$base.nsys-rep" >>"$base.log" 2>&1
+        r=$?
+      fi
     else
-      timeout 240 "$ncu" --clock-control none --metrics gpu__time_duration.sum --csv --profile-from-start off \
-        --launch-count "${window[$w]}" --log-file "$base.csv" "$bin/bench_gpu_step" "$prec" 5 "$w" >"$base.log" 2>&1
       csv="$base.csv"
+      timeout 240 "$ncu" --clock-control none --metrics gpu__time_duration.sum --csv --profile-from-start off \
+        --log-file "$csv" "$bin/bench_gpu_step" "$prec" 20 "$w" >"$base.log" 2>&1
+      r=$?
     fi
-    r=$?
     grep "^RESULT" "$base.log" | sed 's/$/   (under the profiler)/'
     if [ $r != 0 ] || [ ! -s "$csv" ]; then
       echo "  profiler run failed ($r); tail of $base.log:"; tail -5 "$base.log"; rc=1; continue
     fi
-    "$py" bench/gpu/kernel_summary.py "$csv" --step-kernel 'k_adam(' --top 30 \
-      | tee "$base.txt"
+    "$py" bench/gpu/kernel_summary.py "$csv" --step-kernel 'k_adam(' --top 30 >"$base.txt" 2>&1 || rc=1
+    cat "$base.txt"
   done
 done
 exit $rc

@@ -23,9 +23,14 @@ def number(text):
 
 
 def read_rows(path):
+    """The CSV table from its header line on: ncu writes "==PROF==" lines before it, and
+    nsys may quote some fields and not others."""
     with open(path, newline="") as f:
-        lines = [ln for ln in f if ln.startswith('"') or ln.startswith("Time")]
-    return list(csv.DictReader(lines))
+        lines = f.readlines()
+    for i, ln in enumerate(lines):
+        if ln.lstrip('"').startswith(("ID", "Time")):
+            return list(csv.DictReader(lines[i:]))
+    return []
 
 
 def summarise(rows, path):
