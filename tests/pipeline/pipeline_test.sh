@@ -158,7 +158,8 @@ case "$case_name" in
     # float rounding, the rest exact; then the refiner trained on the GPU. Score runs on 4
     # ranks (6 members: two ranks hold two, two hold one, so the gather carries padded
     # slots), and DDAD_GPU_CHUNK=5 cuts the 32 test images into several chunks with a
-    # partial last one. Skipped (77) without a GPU.
+    # partial last one. Last, members trained on the GPU with 1 and with 3 ranks agree.
+    # Skipped (77) without a GPU.
     nvidia-smi -L 2>/dev/null | grep -q '^GPU ' || { echo "SKIPPED: no GPU visible"; exit 77; }
     for st in score eval; do
       np=2; [ "$st" = score ] && np=4
@@ -193,6 +194,19 @@ peak = f["gpu_memory/eval"][()]
 print("peak GPU memory of the eval stage per rank (MiB):", peak / 2**20)
 sys.exit(0 if len(peak) == 2 and (peak > 0).all() else 1)
 PY
+    # members on the GPU with 1 rank (six in turn in one process) and with 3 (two each, three
+    # processes sharing the GPU): each member is trained by one process either way, so the
+    # weights agree up to the rounding of the cuDNN algorithms each process times for
+    # itself (bit for bit where they choose the same; printed)
+    for n in 1 3; do
+      rm -rf "$WORK/gpu_m$n"
+      log="$(timeout -k 10 240 mpirun --oversubscribe --bind-to none -np $n "$DDAD" run --config "$CONFIG" \
+        --set "Data.file=$DATA" --set "Exp.out_dir=$WORK/gpu_m$n" --set Exp.device=cuda --stage members 2>&1)" ||
+        fail "--stage members on $n rank(s) with Exp.device cuda exited with $?: $log"
+    done
+    for m in ndm_0 ndm_1 ndm_2 udm_0 udm_1 udm_2; do
+      $CMP "$WORK/gpu_m1/checkpoints/$m.h5" "$WORK/gpu_m3/checkpoints/$m.h5" --vector-rtol net=1e-4 || exit 1
+    done
     ;;
   missing_stage)
     rm -rf "$WORK/empty"
