@@ -28,6 +28,12 @@ steps=200 quick=0
 [ "${1:-}" = "--quick" ] && { steps=50; quick=1; }
 t0=$(date +%s)
 note() { echo "[$(( $(date +%s) - t0 ))s] $*" | tee -a "$log"; }
+# seconds_left EXTRA CAP: what is left of the budget (GPU_CHECK_BUDGET_S + EXTRA), at most CAP
+seconds_left() {
+  local l=$(( ${GPU_CHECK_BUDGET_S:-420} + $1 - ( $(date +%s) - t0 ) ))
+  [ "$l" -gt "$2" ] && l=$2
+  echo "$l"
+}
 export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-}"   # always set: mpirun -x passes it on
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 # the first python3 with h5py (the node's plain python3 holds PyTorch and h5py; Debian's
@@ -148,8 +154,7 @@ else
        --test-normal 1000 --test-abnormal 1000 --out "$out/rsna_scale.h5" >"$out/rsna_data.log" 2>&1; then
     note "RSNA-scale data: ddad synth failed (see rsna_data.log)"
   else
-    left=$(( ${GPU_CHECK_BUDGET_S:-420} - ( $(date +%s) - t0 ) ))
-    [ "$left" -gt 180 ] && left=180
+    left=$(seconds_left 0 180)
     if [ "$left" -lt 60 ]; then
       note "RSNA-scale job skipped: only ${left}s of the check's ${GPU_CHECK_BUDGET_S:-420} s left"
     else
@@ -198,8 +203,7 @@ san=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2
 if [ "$quick" = 1 ] || [ -z "$san" ] || [ ! -f "$out/e2e.h5" ]; then
   note "memcheck skipped (--quick, no compute-sanitizer, or no e2e data)"
 else
-  left=$(( ${GPU_CHECK_BUDGET_S:-420} + 60 - ( $(date +%s) - t0 ) ))
-  [ "$left" -gt 150 ] && left=150
+  left=$(seconds_left 60 150)
   if [ "$left" -lt 45 ]; then
     note "memcheck skipped: only ${left}s left"
   else
