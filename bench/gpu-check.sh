@@ -52,7 +52,7 @@ nvidia-smi >>"$log" 2>&1 || true
 
 # ---- 1. binaries: carried, or built here ----
 bin=""
-targets="ddad test_gpu_layers test_gpu_ops test_gpu_models test_gpu_comm bench_gpu_step bench_conv_algos bench_bn_relu bench_bn_stats bench_bn_index bench_conv_gemm bench_adam"
+targets="ddad test_gpu_layers test_gpu_ops test_gpu_models test_gpu_comm bench_gpu_step bench_conv_algos bench_bn_relu bench_bn_stats bench_bn_index bench_bn_cols bench_conv_gemm bench_adam"
 if [ -x build-carry/bin/test_gpu_layers ]; then
   export LD_LIBRARY_PATH="$root/build-carry/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   if ldd build-carry/bin/test_gpu_layers | grep -q "not found"; then
@@ -137,6 +137,7 @@ bench conv_algos 90 "$bin/bench_conv_algos"
 bench bn_relu 60 "$bin/bench_bn_relu"
 bench bn_stats 60 "$bin/bench_bn_stats"
 bench bn_index 60 "$bin/bench_bn_index"
+bench bn_cols 60 "$bin/bench_bn_cols"
 bench conv_gemm 60 "$bin/bench_conv_gemm"
 bench adam 60 "$bin/bench_adam"
 bench torch 180 "$py" bench/gpu/torch_ref.py --iters $((steps / 5))

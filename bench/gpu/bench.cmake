@@ -1,6 +1,6 @@
 # The GPU kernel lab and the workload benchmark (bench/gpu-check.sh runs them on a GPU node).
 if(DDAD_HAVE_CUDA)
-  foreach(b bench_gpu_step bench_conv_algos bench_bn_relu bench_bn_stats bench_bn_index bench_conv_gemm bench_adam)
+  foreach(b bench_gpu_step bench_conv_algos bench_bn_relu bench_bn_stats bench_bn_index bench_bn_cols bench_conv_gemm bench_adam)
     if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/${b}.cu)
       add_executable(${b} ${CMAKE_CURRENT_LIST_DIR}/${b}.cu)
       set_target_properties(${b} PROPERTIES CUDA_ARCHITECTURES "${DDAD_CUDA_ARCHS}")
