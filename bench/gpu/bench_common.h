@@ -78,6 +78,40 @@ static inline float bench_time(cudaStream_t stream, int reps, int iters, void (*
     return t[reps / 2];
 }
 
+/* The same from a CUDA graph: `iters` calls of fn captured once (fn must be capturable:
+ * no allocation or synchronisation; algorithm choices made by an earlier call), then
+ * `reps` timed replays; the median per call. The GPU's time without the host's launch
+ * cost, as the pipeline's replayed steps see it. */
+static inline float bench_time_graph(cudaStream_t stream, int reps, int iters, void (*fn)(void *), void *arg)
+{
+    float t[64];
+    if (reps > 64) reps = 64;
+    cudaGraph_t graph;
+    cudaGraphExec_t exec;
+    DDAD_CHECK_CUDA(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+    for (int i = 0; i < iters; i++) fn(arg);
+    DDAD_CHECK_CUDA(cudaStreamEndCapture(stream, &graph));
+    DDAD_CHECK_CUDA(cudaGraphInstantiate(&exec, graph, 0));
+    DDAD_CHECK_CUDA(cudaGraphLaunch(exec, stream));   // warm-up replay
+    cudaEvent_t a, b;
+    DDAD_CHECK_CUDA(cudaEventCreate(&a));
+    DDAD_CHECK_CUDA(cudaEventCreate(&b));
+    for (int r = 0; r < reps; r++) {
+        DDAD_CHECK_CUDA(cudaEventRecord(a, stream));
+        DDAD_CHECK_CUDA(cudaGraphLaunch(exec, stream));
+        DDAD_CHECK_CUDA(cudaEventRecord(b, stream));
+        DDAD_CHECK_CUDA(cudaEventSynchronize(b));
+        DDAD_CHECK_CUDA(cudaEventElapsedTime(&t[r], a, b));
+        t[r] /= (float)iters;
+    }
+    DDAD_CHECK_CUDA(cudaEventDestroy(a));
+    DDAD_CHECK_CUDA(cudaEventDestroy(b));
+    DDAD_CHECK_CUDA(cudaGraphExecDestroy(exec));
+    DDAD_CHECK_CUDA(cudaGraphDestroy(graph));
+    qsort(t, (size_t)reps, sizeof(float), cmp_float);
+    return t[reps / 2];
+}
+
 static inline void bench_result(const char *name, double value, const char *unit)
 {
     printf("RESULT %s %.6g %s\n", name, value, unit);
