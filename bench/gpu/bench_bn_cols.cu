@@ -100,13 +100,6 @@ static void run(void *q)
     DDAD_CHECK_LAUNCH("BatchNorm1d statistics");
 }
 
-static void *dev_copy(ddad_gpu_ctx *ctx, const void *h, size_t bytes)
-{
-    void *d = ddad_gpu_malloc(bytes, "lab buffer");
-    ddad_gpu_upload(ctx, d, h, bytes);
-    return d;
-}
-
 int main(void)
 {
     if (bench_skip("bench_bn_cols")) return BENCH_SKIP;
@@ -131,11 +124,11 @@ int main(void)
         hsi[c] = 0.5f + ddad_rng_uniformf(&rng);
     }
     arg_t base = {ctx->stream, 0, 0, N, C, NULL, NULL, NULL, NULL, NULL, NULL};
-    base.x = (const float *)dev_copy(ctx, hx, n * sizeof(float));
-    base.y = (const float *)dev_copy(ctx, hy, n * sizeof(float));
-    base.dy = (const float *)dev_copy(ctx, hdy, n * sizeof(float));
-    base.sm = (const float *)dev_copy(ctx, hsm, C * sizeof(float));
-    base.si = (const float *)dev_copy(ctx, hsi, C * sizeof(float));
+    base.x = (const float *)bench_dev_copy(hx, n * sizeof(float));
+    base.y = (const float *)bench_dev_copy(hy, n * sizeof(float));
+    base.dy = (const float *)bench_dev_copy(hdy, n * sizeof(float));
+    base.sm = (const float *)bench_dev_copy(hsm, C * sizeof(float));
+    base.si = (const float *)bench_dev_copy(hsi, C * sizeof(float));
     const char *vnames[3] = {"production", "unroll8", "slices8"};
     int bad = 0;
     for (int backward = 0; backward < 2; backward++) {

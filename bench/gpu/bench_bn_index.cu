@@ -200,13 +200,6 @@ static void host_sums(int op, int N, int C, int HW, const float *x, const float 
     }
 }
 
-static void *dev_copy(ddad_gpu_ctx *ctx, const void *h, size_t bytes)
-{
-    void *d = ddad_gpu_malloc(bytes, "lab buffer");
-    ddad_gpu_upload(ctx, d, h, bytes);
-    return d;
-}
-
 int main(void)
 {
     if (bench_skip("bench_bn_index")) return BENCH_SKIP;
@@ -246,14 +239,14 @@ int main(void)
             hscale[c] = hsi[c];
         }
         arg_t base = {ctx->stream, 0, 0, N, C, HW, P, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
-        base.x = (const float *)dev_copy(ctx, hx, n * sizeof(float));
-        base.y = (const float *)dev_copy(ctx, hy, n * sizeof(float));
-        base.dy = (const float *)dev_copy(ctx, hdy, n * sizeof(float));
-        base.sm = (const float *)dev_copy(ctx, hsm, C * sizeof(float));
-        base.si = (const float *)dev_copy(ctx, hsi, C * sizeof(float));
-        base.beta = (const float *)dev_copy(ctx, hbeta, C * sizeof(float));
-        base.mean_d = (const double *)dev_copy(ctx, hmean, C * sizeof(double));
-        base.scale_d = (const double *)dev_copy(ctx, hscale, C * sizeof(double));
+        base.x = (const float *)bench_dev_copy(hx, n * sizeof(float));
+        base.y = (const float *)bench_dev_copy(hy, n * sizeof(float));
+        base.dy = (const float *)bench_dev_copy(hdy, n * sizeof(float));
+        base.sm = (const float *)bench_dev_copy(hsm, C * sizeof(float));
+        base.si = (const float *)bench_dev_copy(hsi, C * sizeof(float));
+        base.beta = (const float *)bench_dev_copy(hbeta, C * sizeof(float));
+        base.mean_d = (const double *)bench_dev_copy(hmean, C * sizeof(double));
+        base.scale_d = (const double *)bench_dev_copy(hscale, C * sizeof(double));
         const size_t np = 2 * (size_t)C * P;
         double *want = (double *)malloc(2 * C * sizeof(double));
         if (!want) return 1;

@@ -56,8 +56,10 @@ static int cmp_float(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Median over `reps` timings of `iters` calls of fn(arg) on `stream`, in ms per call. */
-static inline float bench_time(cudaStream_t stream, int reps, int iters, void (*fn)(void *), void *arg)
+/* Median over `reps` timings of `iters` calls of fn(arg) on `stream`, in ms per call: the
+ * calls launched each time, or, when `exec` is given, one replay of that graph of them. */
+static inline float bench_median(cudaStream_t stream, int reps, int iters, cudaGraphExec_t exec,
+                                 void (*fn)(void *), void *arg)
 {
     float t[64];
     if (reps > 64) reps = 64;
@@ -66,7 +68,10 @@ static inline float bench_time(cudaStream_t stream, int reps, int iters, void (*
     DDAD_CHECK_CUDA(cudaEventCreate(&b));
     for (int r = 0; r < reps; r++) {
         DDAD_CHECK_CUDA(cudaEventRecord(a, stream));
-        for (int i = 0; i < iters; i++) fn(arg);
+        if (exec)
+            DDAD_CHECK_CUDA(cudaGraphLaunch(exec, stream));
+        else
+            for (int i = 0; i < iters; i++) fn(arg);
         DDAD_CHECK_CUDA(cudaEventRecord(b, stream));
         DDAD_CHECK_CUDA(cudaEventSynchronize(b));
         DDAD_CHECK_CUDA(cudaEventElapsedTime(&t[r], a, b));
@@ -78,14 +83,18 @@ static inline float bench_time(cudaStream_t stream, int reps, int iters, void (*
     return t[reps / 2];
 }
 
+/* Eager launches: the host's launch cost is in the time. */
+static inline float bench_time(cudaStream_t stream, int reps, int iters, void (*fn)(void *), void *arg)
+{
+    return bench_median(stream, reps, iters, NULL, fn, arg);
+}
+
 /* The same from a CUDA graph: `iters` calls of fn captured once (fn must be capturable:
  * no allocation or synchronisation; algorithm choices made by an earlier call), then
- * `reps` timed replays; the median per call. The GPU's time without the host's launch
- * cost, as the pipeline's replayed steps see it. */
+ * `reps` timed replays. The GPU's time without the host's launch cost, as the pipeline's
+ * replayed steps see it. */
 static inline float bench_time_graph(cudaStream_t stream, int reps, int iters, void (*fn)(void *), void *arg)
 {
-    float t[64];
-    if (reps > 64) reps = 64;
     cudaGraph_t graph;
     cudaGraphExec_t exec;
     DDAD_CHECK_CUDA(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
@@ -93,29 +102,26 @@ static inline float bench_time_graph(cudaStream_t stream, int reps, int iters, v
     DDAD_CHECK_CUDA(cudaStreamEndCapture(stream, &graph));
     DDAD_CHECK_CUDA(cudaGraphInstantiate(&exec, graph, 0));
     DDAD_CHECK_CUDA(cudaGraphLaunch(exec, stream));   // warm-up replay
-    cudaEvent_t a, b;
-    DDAD_CHECK_CUDA(cudaEventCreate(&a));
-    DDAD_CHECK_CUDA(cudaEventCreate(&b));
-    for (int r = 0; r < reps; r++) {
-        DDAD_CHECK_CUDA(cudaEventRecord(a, stream));
-        DDAD_CHECK_CUDA(cudaGraphLaunch(exec, stream));
-        DDAD_CHECK_CUDA(cudaEventRecord(b, stream));
-        DDAD_CHECK_CUDA(cudaEventSynchronize(b));
-        DDAD_CHECK_CUDA(cudaEventElapsedTime(&t[r], a, b));
-        t[r] /= (float)iters;
-    }
-    DDAD_CHECK_CUDA(cudaEventDestroy(a));
-    DDAD_CHECK_CUDA(cudaEventDestroy(b));
+    float ms = bench_median(stream, reps, iters, exec, fn, arg);
     DDAD_CHECK_CUDA(cudaGraphExecDestroy(exec));
     DDAD_CHECK_CUDA(cudaGraphDestroy(graph));
-    qsort(t, (size_t)reps, sizeof(float), cmp_float);
-    return t[reps / 2];
+    return ms;
 }
 
 static inline void bench_result(const char *name, double value, const char *unit)
 {
     printf("RESULT %s %.6g %s\n", name, value, unit);
     fflush(stdout);
+}
+
+/* A device copy of `bytes` of host memory, landed before it returns (the contexts'
+ * non-blocking streams do not wait for the legacy stream). */
+static inline void *bench_dev_copy(const void *h, size_t bytes)
+{
+    void *d = ddad_gpu_malloc(bytes, "bench data");
+    DDAD_CHECK_CUDA(cudaMemcpy(d, h, bytes, cudaMemcpyHostToDevice));
+    DDAD_CHECK_CUDA(cudaDeviceSynchronize());
+    return d;
 }
 
 static inline float *bench_dev_rand(ddad_rng *r, size_t n, float lo, float hi)
