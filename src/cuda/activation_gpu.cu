@@ -53,25 +53,25 @@ __global__ void k_softmax_bwd(int n, int c, int hw, const float *__restrict__ y,
 
 extern "C" void ddad_relu_forward_gpu(ddad_gpu_ctx *ctx, size_t count, const float *x, float *y)
 {
-    k_relu_fwd<<<ddad_blocks(count), DDAD_THREADS, 0, ctx->stream>>>(count, x, y);
+    DDAD_LAUNCH(k_relu_fwd, ddad_blocks(count), DDAD_THREADS, ctx->stream, count, x, y);
     DDAD_CHECK_LAUNCH("relu");
 }
 
 extern "C" void ddad_relu_backward_gpu(ddad_gpu_ctx *ctx, size_t count, const float *y, const float *dy, float *dx)
 {
-    k_relu_bwd<<<ddad_blocks(count), DDAD_THREADS, 0, ctx->stream>>>(count, y, dy, dx);
+    DDAD_LAUNCH(k_relu_bwd, ddad_blocks(count), DDAD_THREADS, ctx->stream, count, y, dy, dx);
     DDAD_CHECK_LAUNCH("relu backward");
 }
 
 extern "C" void ddad_softmax_channels_forward_gpu(ddad_gpu_ctx *ctx, int n, int c, int hw, const float *x, float *y)
 {
-    k_softmax_fwd<<<ddad_blocks((size_t)n * hw), DDAD_THREADS, 0, ctx->stream>>>(n, c, hw, x, y);
+    DDAD_LAUNCH(k_softmax_fwd, ddad_blocks((size_t)n * hw), DDAD_THREADS, ctx->stream, n, c, hw, x, y);
     DDAD_CHECK_LAUNCH("softmax");
 }
 
 extern "C" void ddad_softmax_channels_backward_gpu(ddad_gpu_ctx *ctx, int n, int c, int hw, const float *y,
                                                    const float *dy, float *dx)
 {
-    k_softmax_bwd<<<ddad_blocks((size_t)n * hw), DDAD_THREADS, 0, ctx->stream>>>(n, c, hw, y, dy, dx);
+    DDAD_LAUNCH(k_softmax_bwd, ddad_blocks((size_t)n * hw), DDAD_THREADS, ctx->stream, n, c, hw, y, dy, dx);
     DDAD_CHECK_LAUNCH("softmax backward");
 }

@@ -72,14 +72,14 @@ extern "C" void ddad_adam_step_gpu(ddad_gpu_ctx *ctx, size_t n, float *params, f
     if (cfg->grad_clip > 0.0f) {
         nb = ddad_blocks(n);
         if (nb > NORM_BLOCKS) nb = NORM_BLOCKS;
-        k_sumsq<<<nb, DDAD_THREADS, 0, ctx->stream>>>(n, grads, part);
+        DDAD_LAUNCH(k_sumsq, nb, DDAD_THREADS, ctx->stream, n, grads, part);
         DDAD_CHECK_LAUNCH("gradient norm");
     }
-    k_adam_coef<<<1, DDAD_THREADS, 0, ctx->stream>>>((int)nb, part, cfg->grad_clip, cfg->lr, cfg->beta1, cfg->beta2,
-                                                     d_step, coef);
+    DDAD_LAUNCH(k_adam_coef, 1, DDAD_THREADS, ctx->stream, (int)nb, part, cfg->grad_clip, cfg->lr, cfg->beta1,
+                cfg->beta2, d_step, coef);
     DDAD_CHECK_LAUNCH("Adam coefficients");
     const float omb1 = (float)(1.0 - (double)cfg->beta1), omb2 = (float)(1.0 - (double)cfg->beta2);
-    k_adam<<<ddad_blocks(n), DDAD_THREADS, 0, ctx->stream>>>(n, params, grads, m, v, coef, cfg->beta1, cfg->beta2,
-                                                             omb1, omb2, cfg->weight_decay, cfg->eps);
+    DDAD_LAUNCH(k_adam, ddad_blocks(n), DDAD_THREADS, ctx->stream, n, params, grads, m, v, coef, cfg->beta1,
+                cfg->beta2, omb1, omb2, cfg->weight_decay, cfg->eps);
     DDAD_CHECK_LAUNCH("Adam");
 }

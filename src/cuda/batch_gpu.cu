@@ -57,8 +57,8 @@ __global__ void k_fpi(const uint8_t *__restrict__ images, int h, int w, const dd
 extern "C" void ddad_gather_batch_gpu(ddad_gpu_ctx *ctx, const uint8_t *d_images, size_t hw, const int64_t *d_idx,
                                       const int64_t *d_cursor, int count, float *d_out)
 {
-    k_gather<<<ddad_blocks((size_t)count * hw), DDAD_THREADS, 0, ctx->stream>>>(d_images, hw, d_idx, d_cursor, count,
-                                                                                 d_out);
+    DDAD_LAUNCH(k_gather, ddad_blocks((size_t)count * hw), DDAD_THREADS, ctx->stream, d_images, hw, d_idx, d_cursor,
+                count, d_out);
     DDAD_CHECK_LAUNCH("batch gather");
 }
 
@@ -68,14 +68,14 @@ extern "C" void ddad_copy_slot_gpu(ddad_gpu_ctx *ctx, const void *d_src, size_t 
     if (slot_bytes % 4 != 0 || (uintptr_t)d_src % 4 != 0 || (uintptr_t)d_dst % 4 != 0)
         ddad_fatal(DDAD_EXIT_RUNTIME, "slot copy: %zu bytes or its buffers not 4-byte aligned", slot_bytes);
     const size_t words = slot_bytes / 4;
-    k_copy_slot<<<ddad_blocks(words), DDAD_THREADS, 0, ctx->stream>>>((const uint32_t *)d_src, words, d_slot,
-                                                                       (uint32_t *)d_dst);
+    DDAD_LAUNCH(k_copy_slot, ddad_blocks(words), DDAD_THREADS, ctx->stream, (const uint32_t *)d_src, words, d_slot,
+                (uint32_t *)d_dst);
     DDAD_CHECK_LAUNCH("slot copy");
 }
 
 extern "C" void ddad_cursor_advance_gpu(ddad_gpu_ctx *ctx, int64_t *d_cursor, int64_t wrap)
 {
-    k_cursor<<<1, 1, 0, ctx->stream>>>(d_cursor, wrap);
+    DDAD_LAUNCH(k_cursor, 1, 1, ctx->stream, d_cursor, wrap);
     DDAD_CHECK_LAUNCH("batch cursor");
 }
 
@@ -83,7 +83,7 @@ extern "C" void ddad_fpi_apply_gpu(ddad_gpu_ctx *ctx, const uint8_t *d_images, i
                                    const ddad_fpi_patch *d_patches, const int64_t *d_cursor, int count, float *d_x,
                                    uint8_t *d_target)
 {
-    k_fpi<<<ddad_blocks((size_t)count * h * w), DDAD_THREADS, 0, ctx->stream>>>(d_images, h, w, d_patches, d_cursor,
-                                                                                   count, d_x, d_target);
+    DDAD_LAUNCH(k_fpi, ddad_blocks((size_t)count * h * w), DDAD_THREADS, ctx->stream, d_images, h, w, d_patches,
+                d_cursor, count, d_x, d_target);
     DDAD_CHECK_LAUNCH("foreign patch interpolation");
 }

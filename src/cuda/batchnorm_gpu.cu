@@ -198,19 +198,19 @@ extern "C" void ddad_bn_forward_train_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape
     double *part = ctx->scratch;
     double *mean_d = ctx->scratch + (size_t)2 * C * P, *scale_d = mean_d + C;
     if (s->hw == 1)
-        k_bn_cols_fwd<<<per_channel_blocks(C), DDAD_THREADS, 0, ctx->stream>>>(s->n, C, x, part);
+        DDAD_LAUNCH(k_bn_cols_fwd, per_channel_blocks(C), DDAD_THREADS, ctx->stream, s->n, C, x, part);
     else
-        k_bn_part_fwd<<<dim3(P, C), DDAD_THREADS, 0, ctx->stream>>>(s->n, C, s->hw, P, x, part);
+        DDAD_LAUNCH(k_bn_part_fwd, dim3(P, C), DDAD_THREADS, ctx->stream, s->n, C, s->hw, P, x, part);
     DDAD_CHECK_LAUNCH("BatchNorm statistics");
-    k_bn_sum<<<per_channel_blocks(2 * C), DDAD_THREADS, 0, ctx->stream>>>(C, P, part, stats, NULL, NULL);
+    DDAD_LAUNCH(k_bn_sum, per_channel_blocks(2 * C), DDAD_THREADS, ctx->stream, C, P, part, stats, NULL, NULL);
     DDAD_CHECK_LAUNCH("BatchNorm statistics");
     reduce(ctx, red, stats, 2 * C);
-    k_bn_params<<<per_channel_blocks(C), DDAD_THREADS, 0, ctx->stream>>>(
-        C, stats, global_count, gamma, running_mean, running_var, save_mean, save_invstd, mean_d, scale_d);
+    DDAD_LAUNCH(k_bn_params, per_channel_blocks(C), DDAD_THREADS, ctx->stream, C, stats, global_count, gamma,
+                running_mean, running_var, save_mean, save_invstd, mean_d, scale_d);
     DDAD_CHECK_LAUNCH("BatchNorm parameters");
     size_t total = (size_t)s->n * C * s->hw;
-    k_bn_apply_train<<<ddad_blocks(total), DDAD_THREADS, 0, ctx->stream>>>(total, C, s->hw, relu, x, mean_d, scale_d,
-                                                                            beta, y);
+    DDAD_LAUNCH(k_bn_apply_train, ddad_blocks(total), DDAD_THREADS, ctx->stream, total, C, s->hw, relu, x, mean_d,
+                scale_d, beta, y);
     DDAD_CHECK_LAUNCH("BatchNorm apply");
 }
 
@@ -220,11 +220,11 @@ extern "C" void ddad_bn_forward_eval_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape 
 {
     const int C = s->c;
     float *scale = (float *)ctx->scratch, *shift = scale + C;
-    k_bn_eval_params<<<per_channel_blocks(C), DDAD_THREADS, 0, ctx->stream>>>(C, gamma, beta, running_mean,
-                                                                               running_var, scale, shift);
+    DDAD_LAUNCH(k_bn_eval_params, per_channel_blocks(C), DDAD_THREADS, ctx->stream, C, gamma, beta, running_mean,
+                running_var, scale, shift);
     DDAD_CHECK_LAUNCH("BatchNorm eval parameters");
     size_t total = (size_t)s->n * C * s->hw;
-    k_bn_apply<<<ddad_blocks(total), DDAD_THREADS, 0, ctx->stream>>>(total, C, s->hw, relu, x, scale, shift, y);
+    DDAD_LAUNCH(k_bn_apply, ddad_blocks(total), DDAD_THREADS, ctx->stream, total, C, s->hw, relu, x, scale, shift, y);
     DDAD_CHECK_LAUNCH("BatchNorm apply");
 }
 
@@ -232,8 +232,8 @@ extern "C" void ddad_bn_eval_affine_gpu(ddad_gpu_ctx *ctx, int c, const float *g
                                         const float *running_mean, const float *running_var, float *scale,
                                         float *shift)
 {
-    k_bn_eval_params<<<per_channel_blocks(c), DDAD_THREADS, 0, ctx->stream>>>(c, gamma, beta, running_mean,
-                                                                               running_var, scale, shift);
+    DDAD_LAUNCH(k_bn_eval_params, per_channel_blocks(c), DDAD_THREADS, ctx->stream, c, gamma, beta, running_mean,
+                running_var, scale, shift);
     DDAD_CHECK_LAUNCH("BatchNorm eval parameters");
 }
 
@@ -241,7 +241,8 @@ extern "C" void ddad_bn_apply_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape *s, con
                                   const float *shift, int relu, float *y)
 {
     size_t total = (size_t)s->n * s->c * s->hw;
-    k_bn_apply<<<ddad_blocks(total), DDAD_THREADS, 0, ctx->stream>>>(total, s->c, s->hw, relu, x, scale, shift, y);
+    DDAD_LAUNCH(k_bn_apply, ddad_blocks(total), DDAD_THREADS, ctx->stream, total, s->c, s->hw, relu, x, scale, shift,
+                y);
     DDAD_CHECK_LAUNCH("BatchNorm apply");
 }
 
@@ -253,17 +254,17 @@ extern "C" void ddad_bn_backward_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape *s, 
     const int C = s->c, P = bn_slices(s);
     double *part = ctx->scratch;
     if (s->hw == 1)
-        k_bn_cols_bwd<<<per_channel_blocks(C), DDAD_THREADS, 0, ctx->stream>>>(s->n, C, x, y, dy, save_mean,
-                                                                                save_invstd, part);
+        DDAD_LAUNCH(k_bn_cols_bwd, per_channel_blocks(C), DDAD_THREADS, ctx->stream, s->n, C, x, y, dy, save_mean,
+                    save_invstd, part);
     else
-        k_bn_part_bwd<<<dim3(P, C), DDAD_THREADS, 0, ctx->stream>>>(s->n, C, s->hw, P, x, y, dy, save_mean,
-                                                                     save_invstd, part);
+        DDAD_LAUNCH(k_bn_part_bwd, dim3(P, C), DDAD_THREADS, ctx->stream, s->n, C, s->hw, P, x, y, dy, save_mean,
+                    save_invstd, part);
     DDAD_CHECK_LAUNCH("BatchNorm backward statistics");
-    k_bn_sum<<<per_channel_blocks(2 * C), DDAD_THREADS, 0, ctx->stream>>>(C, P, part, stats, dbeta, dgamma);
+    DDAD_LAUNCH(k_bn_sum, per_channel_blocks(2 * C), DDAD_THREADS, ctx->stream, C, P, part, stats, dbeta, dgamma);
     DDAD_CHECK_LAUNCH("BatchNorm backward statistics");
     reduce(ctx, red, stats, 2 * C);
     size_t total = (size_t)s->n * C * s->hw;
-    k_bn_bwd_apply<<<ddad_blocks(total), DDAD_THREADS, 0, ctx->stream>>>(total, C, s->hw, x, y, dy, gamma, save_mean,
-                                                                         save_invstd, stats, global_count, dx);
+    DDAD_LAUNCH(k_bn_bwd_apply, ddad_blocks(total), DDAD_THREADS, ctx->stream, total, C, s->hw, x, y, dy, gamma,
+                save_mean, save_invstd, stats, global_count, dx);
     DDAD_CHECK_LAUNCH("BatchNorm backward");
 }

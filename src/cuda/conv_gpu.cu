@@ -44,7 +44,7 @@ extern "C" void ddad_conv2d_forward_gpu(ddad_gpu_ctx *ctx, const ddad_conv_shape
     ddad_conv_plan_forward(ctx, p, x, w, y, 0.0f);
     if (b) {
         size_t total = (size_t)n * s->k * s->oh * s->ow;
-        k_bias_add<<<ddad_blocks(total), DDAD_THREADS, 0, ctx->stream>>>(total, s->k, s->oh * s->ow, b, y);
+        DDAD_LAUNCH(k_bias_add, ddad_blocks(total), DDAD_THREADS, ctx->stream, total, s->k, s->oh * s->ow, b, y);
         DDAD_CHECK_LAUNCH("bias add");
     }
 }
@@ -55,7 +55,7 @@ extern "C" void ddad_conv2d_backward_gpu(ddad_gpu_ctx *ctx, const ddad_conv_shap
     ddad_conv_plan *p = plan_for(ctx, s, n);
     ddad_conv_plan_backward_filter(ctx, p, x, dy, dw, 0.0f);
     if (db) {
-        k_bias_grad<<<s->k, DDAD_THREADS, 0, ctx->stream>>>(n, s->k, s->oh * s->ow, dy, db);
+        DDAD_LAUNCH(k_bias_grad, s->k, DDAD_THREADS, ctx->stream, n, s->k, s->oh * s->ow, dy, db);
         DDAD_CHECK_LAUNCH("bias gradient");
     }
     if (dx) ddad_conv_plan_backward_data(ctx, p, dy, w, dx, 0.0f);

@@ -39,7 +39,9 @@ int ddad_gpu_event_done(cudaEvent_t ev);
     } while (0)
 
 /* After a kernel launch: catches bad launch configurations (not asynchronous faults). */
+#ifndef DDAD_CHECK_LAUNCH   /* the tests' CPU emulator (tests/gpu/emu) defines its own */
 #define DDAD_CHECK_LAUNCH(what) DDAD_CHECK_CUDA(cudaGetLastError())
+#endif
 
 #define DDAD_CHECK_CUBLAS(call)                                                                 \
     do {                                                                                        \

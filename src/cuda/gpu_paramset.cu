@@ -5,6 +5,7 @@
 #include "cuda/cuda_check.h"
 #include "cuda/device.h"
 #include "cuda/gpu_paramset.h"
+#include "cuda/kernels.cuh"
 
 static size_t fbytes(size_t n) { return n * sizeof(float); }
 
@@ -130,6 +131,6 @@ __global__ void k_count(int64_t *c) { c[1] += 1; }
 
 extern "C" void ddad_gpu_count_batch(ddad_gpu_ctx *ctx, ddad_gpu_paramset *d)
 {
-    k_count<<<1, 1, 0, ctx->stream>>>(d->counters);
+    DDAD_LAUNCH(k_count, 1, 1, ctx->stream, d->counters);
     DDAD_CHECK_LAUNCH("batch counter");
 }

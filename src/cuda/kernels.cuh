@@ -7,6 +7,12 @@
 
 #define DDAD_THREADS 256
 
+// Every kernel launch goes through DDAD_LAUNCH (no dynamic shared memory), so that the
+// tests' CPU emulator (tests/gpu/emu), which defines it first, can run the same launchers.
+#ifndef DDAD_LAUNCH
+#define DDAD_LAUNCH(kernel, grid, block, stream, ...) kernel<<<(grid), (block), 0, (stream)>>>(__VA_ARGS__)
+#endif
+
 // Blocks for an elementwise kernel over n items with a grid-stride loop (capped: the loop
 // covers the rest).
 static inline unsigned ddad_blocks(size_t n)

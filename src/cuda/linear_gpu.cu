@@ -26,7 +26,7 @@ extern "C" void ddad_linear_forward_gpu(ddad_gpu_ctx *ctx, int n, int in, int ou
                                         const float *b, float *y)
 {
     size_t total = (size_t)n * out;
-    k_bias_fill<<<ddad_blocks(total), DDAD_THREADS, 0, ctx->stream>>>(total, out, b, y);
+    DDAD_LAUNCH(k_bias_fill, ddad_blocks(total), DDAD_THREADS, ctx->stream, total, out, b, y);
     DDAD_CHECK_LAUNCH("linear bias");
     // Y^T (out x n) = W (out x in) X^T (in x n): W is stored as W^T column-major, so op T.
     const float one = 1.0f;
@@ -37,7 +37,7 @@ extern "C" void ddad_linear_backward_gpu(ddad_gpu_ctx *ctx, int n, int in, int o
                                          const float *dy, float *dx, float *dw, float *db)
 {
     const float one = 1.0f, zero = 0.0f;
-    k_column_sum<<<(out + DDAD_THREADS - 1) / DDAD_THREADS, DDAD_THREADS, 0, ctx->stream>>>(n, out, dy, db);
+    DDAD_LAUNCH(k_column_sum, (out + DDAD_THREADS - 1) / DDAD_THREADS, DDAD_THREADS, ctx->stream, n, out, dy, db);
     DDAD_CHECK_LAUNCH("linear bias gradient");
     // dW^T (in x out) = X^T (in x n) dY (n x out)
     DDAD_CHECK_CUBLAS(cublasSgemm(ctx->cublas, CUBLAS_OP_N, CUBLAS_OP_T, in, out, n, &one, x, in, dy, out, &zero, dw,

@@ -104,9 +104,9 @@ extern "C" void ddad_mse_loss_gpu(ddad_gpu_ctx *ctx, size_t count, const float *
                                   float *d_loss)
 {
     unsigned nb = loss_blocks(count);
-    k_mse<<<nb, DDAD_THREADS, 0, ctx->stream>>>(count, out, x, grad, (float)(2.0 / (double)count), ctx->scratch);
+    DDAD_LAUNCH(k_mse, nb, DDAD_THREADS, ctx->stream, count, out, x, grad, (float)(2.0 / (double)count), ctx->scratch);
     DDAD_CHECK_LAUNCH("mse loss");
-    k_loss_final<<<1, DDAD_THREADS, 0, ctx->stream>>>((int)nb, 0, (double)count, ctx->scratch, d_loss, NULL);
+    DDAD_LAUNCH(k_loss_final, 1, DDAD_THREADS, ctx->stream, (int)nb, 0, (double)count, ctx->scratch, d_loss, NULL);
     DDAD_CHECK_LAUNCH("loss sum");
 }
 
@@ -115,9 +115,9 @@ extern "C" void ddad_aeu_loss_gpu(ddad_gpu_ctx *ctx, int n, int hw, const float 
 {
     const double m = (double)n * hw;
     unsigned nb = loss_blocks((size_t)n * hw);
-    k_aeu<<<nb, DDAD_THREADS, 0, ctx->stream>>>(n, hw, out, x, grad, (float)(1.0 / m), ctx->scratch);
+    DDAD_LAUNCH(k_aeu, nb, DDAD_THREADS, ctx->stream, n, hw, out, x, grad, (float)(1.0 / m), ctx->scratch);
     DDAD_CHECK_LAUNCH("AE-U loss");
-    k_loss_final<<<1, DDAD_THREADS, 0, ctx->stream>>>((int)nb, 1, m, ctx->scratch, d_loss, d_rec_err);
+    DDAD_LAUNCH(k_loss_final, 1, DDAD_THREADS, ctx->stream, (int)nb, 1, m, ctx->scratch, d_loss, d_rec_err);
     DDAD_CHECK_LAUNCH("loss sum");
 }
 
@@ -125,8 +125,9 @@ extern "C" void ddad_focal_loss_gpu(ddad_gpu_ctx *ctx, int n, int hw, const floa
                                     double norm_count, float *grad, float *d_loss)
 {
     unsigned nb = loss_blocks((size_t)n * hw);
-    k_focal<<<nb, DDAD_THREADS, 0, ctx->stream>>>(n, hw, prob, target, (float)(1.0 / norm_count), grad, ctx->scratch);
+    DDAD_LAUNCH(k_focal, nb, DDAD_THREADS, ctx->stream, n, hw, prob, target, (float)(1.0 / norm_count), grad,
+                ctx->scratch);
     DDAD_CHECK_LAUNCH("focal loss");
-    k_loss_final<<<1, DDAD_THREADS, 0, ctx->stream>>>((int)nb, 0, norm_count, ctx->scratch, d_loss, NULL);
+    DDAD_LAUNCH(k_loss_final, 1, DDAD_THREADS, ctx->stream, (int)nb, 0, norm_count, ctx->scratch, d_loss, NULL);
     DDAD_CHECK_LAUNCH("loss sum");
 }

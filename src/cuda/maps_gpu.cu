@@ -49,8 +49,8 @@ extern "C" void ddad_discrepancy_maps_gpu(ddad_gpu_ctx *ctx, const float *outs, 
                                           const float *x, float *rec, float *intra, float *inter)
 {
     if (K < 2) ddad_fatal(DDAD_EXIT_USAGE, "discrepancy maps need K >= 2 members per module, got %d", K);
-    k_maps<<<ddad_blocks((size_t)nb * hw), DDAD_THREADS, 0, ctx->stream>>>(outs, K, C, nb, hw, x, rec, intra, inter,
-                                                                           hw);
+    DDAD_LAUNCH(k_maps, ddad_blocks((size_t)nb * hw), DDAD_THREADS, ctx->stream, outs, K, C, nb, hw, x, rec, intra,
+                inter, hw);
     DDAD_CHECK_LAUNCH("discrepancy maps");
 }
 
@@ -60,7 +60,7 @@ extern "C" void ddad_refine_input_gpu(ddad_gpu_ctx *ctx, const float *outs, int 
     if (K < 2) ddad_fatal(DDAD_EXIT_USAGE, "discrepancy maps need K >= 2 members per module, got %d", K);
     const size_t stride = (dual ? 2 : 1) * hw;
     float *inter = dual ? in : NULL, *intra = dual ? in + hw : in;
-    k_maps<<<ddad_blocks((size_t)nb * hw), DDAD_THREADS, 0, ctx->stream>>>(outs, K, C, nb, hw, NULL, NULL, intra,
-                                                                           inter, stride);
+    DDAD_LAUNCH(k_maps, ddad_blocks((size_t)nb * hw), DDAD_THREADS, ctx->stream, outs, K, C, nb, hw, NULL, NULL, intra,
+                inter, stride);
     DDAD_CHECK_LAUNCH("refiner input maps");
 }

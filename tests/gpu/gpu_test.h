@@ -1,6 +1,10 @@
 /* Helpers for the GPU tests: skip when no GPU is visible (exit code DDAD_TEST_SKIP, which
  * ctest reports as skipped), random inputs, NaN-poisoned outputs, device transfers and
- * the relative-error check ||gpu - cpu|| / ||cpu|| (NaN or Inf always fails). */
+ * the relative-error check ||gpu - cpu|| / ||cpu|| (NaN or Inf always fails).
+ *
+ * Built with DDAD_CUDA_EMU, the same tests run the project's kernels in the CPU emulator
+ * (tests/gpu/emu): "device" memory is host memory, the context holds only its scratch
+ * buffer, and nothing is skipped. */
 #ifndef DDAD_TESTS_GPU_TEST_H
 #define DDAD_TESTS_GPU_TEST_H
 
@@ -13,6 +17,7 @@
 #include "core/rng.h"
 #include "cuda/cuda_check.h"
 #include "cuda/device.h"
+#include "cuda/gpu_ctx.h"
 
 #define DDAD_TEST_SKIP 77
 #define TOL_FP32 1e-5
@@ -24,6 +29,11 @@ static ddad_rng g_rng;
 /* Returns 1 (after printing why) when the test must be skipped. */
 static inline int gpu_test_skip(const char *name)
 {
+#ifdef DDAD_CUDA_EMU
+    printf("%s: the project's kernels in the CPU emulator\n", name);
+    ddad_rng_init(&g_rng, 1234, 0, 0, DDAD_RNG_TEST, 0);
+    return 0;
+#else
     if (ddad_gpu_count() > 0) {
         char what[256];
         ddad_gpu_describe(what, sizeof what);
@@ -35,6 +45,7 @@ static inline int gpu_test_skip(const char *name)
     ddad_gpu_describe(why, sizeof why);
     printf("%s: SKIPPED: %s\n", name, why);
     return 1;
+#endif
 }
 
 static inline float *host_rand(size_t n, float lo, float hi)
@@ -58,18 +69,83 @@ static inline float *host_zeros(size_t n)
     return p;
 }
 
+#ifdef DDAD_CUDA_EMU
+static inline void *dev_alloc(size_t bytes)
+{
+    void *p = malloc(bytes ? bytes : 1);
+    if (!p) {
+        fprintf(stderr, "out of host memory\n");
+        exit(1);
+    }
+    return p;
+}
+static inline void dev_free(void *d) { free(d); }
+static inline void dev_sync(void) {}
+static inline void dev_copy_in(void *d, const void *h, size_t bytes) { memcpy(d, h, bytes); }
+static inline void dev_copy_out(void *h, const void *d, size_t bytes) { memcpy(h, d, bytes); }
+static inline void dev_fill(void *d, int byte, size_t bytes) { memset(d, byte, bytes); }
+static inline float dev_read_float(ddad_gpu_ctx *ctx, const float *d) { return *d; }
+
+/* The launchers use only the context's stream (ignored) and scratch buffer. */
+static inline ddad_gpu_ctx *test_ctx_create(ddad_gpu_precision precision)
+{
+    ddad_gpu_ctx *ctx = (ddad_gpu_ctx *)calloc(1, sizeof *ctx);
+    double *scratch = (double *)calloc(DDAD_GPU_SCRATCH, sizeof(double));
+    if (!ctx || !scratch) {
+        fprintf(stderr, "out of host memory\n");
+        exit(1);
+    }
+    ctx->precision = precision;
+    ctx->scratch = scratch;
+    return ctx;
+}
+static inline void test_ctx_set_precision(ddad_gpu_ctx *ctx, ddad_gpu_precision p) { ctx->precision = p; }
+static inline void test_ctx_free(ddad_gpu_ctx *ctx)
+{
+    free(ctx->scratch);
+    free(ctx);
+}
+#else
 static inline void *dev_alloc(size_t bytes) { return ddad_gpu_malloc(bytes, "test buffer"); }
+static inline void dev_free(void *d) { DDAD_CHECK_CUDA(cudaFree(d)); }
 
 /* After work on the default stream (cudaMemcpy from pageable memory may return before its
  * DMA lands; cudaMemset is asynchronous): the contexts' streams are non-blocking and do
  * not wait for it. */
 static inline void dev_sync(void) { DDAD_CHECK_CUDA(cudaDeviceSynchronize()); }
 
+static inline void dev_copy_in(void *d, const void *h, size_t bytes)
+{
+    DDAD_CHECK_CUDA(cudaMemcpy(d, h, bytes, cudaMemcpyHostToDevice));
+    dev_sync();
+}
+
+/* After the device's work so far. */
+static inline void dev_copy_out(void *h, const void *d, size_t bytes)
+{
+    DDAD_CHECK_CUDA(cudaDeviceSynchronize());
+    DDAD_CHECK_CUDA(cudaMemcpy(h, d, bytes, cudaMemcpyDeviceToHost));
+}
+
+static inline void dev_fill(void *d, int byte, size_t bytes)
+{
+    DDAD_CHECK_CUDA(cudaMemset(d, byte, bytes));
+    dev_sync();
+}
+
+static inline float dev_read_float(ddad_gpu_ctx *ctx, const float *d) { return ddad_gpu_read_float(ctx, d); }
+static inline ddad_gpu_ctx *test_ctx_create(ddad_gpu_precision p) { return ddad_gpu_ctx_create(p); }
+static inline void test_ctx_set_precision(ddad_gpu_ctx *ctx, ddad_gpu_precision p)
+{
+    ddad_gpu_ctx_set_precision(ctx, p);
+}
+static inline void test_ctx_free(ddad_gpu_ctx *ctx) { ddad_gpu_ctx_free(ctx); }
+#endif
+
 static inline float *dev_upload(const float *h, size_t n)
 {
     float *d = (float *)dev_alloc(n * sizeof(float));
-    DDAD_CHECK_CUDA(cudaMemcpy(d, h, n * sizeof(float), cudaMemcpyHostToDevice));
-    dev_sync();
+    dev_copy_in(d, h, n * sizeof(float));
     return d;
 }
 
@@ -77,22 +153,16 @@ static inline float *dev_upload(const float *h, size_t n)
 static inline float *dev_poisoned(size_t n)
 {
     float *d = (float *)dev_alloc(n * sizeof(float));
-    DDAD_CHECK_CUDA(cudaMemset(d, 0xFF, n * sizeof(float)));
-    dev_sync();
+    dev_fill(d, 0xFF, n * sizeof(float));
     return d;
 }
 
-static inline void dev_poison(float *d, size_t n)
-{
-    DDAD_CHECK_CUDA(cudaMemset(d, 0xFF, n * sizeof(float)));
-    dev_sync();
-}
+static inline void dev_poison(float *d, size_t n) { dev_fill(d, 0xFF, n * sizeof(float)); }
 
 static inline float *dev_download(const float *d, size_t n)
 {
     float *h = host_zeros(n);
-    DDAD_CHECK_CUDA(cudaDeviceSynchronize());
-    DDAD_CHECK_CUDA(cudaMemcpy(h, d, n * sizeof(float), cudaMemcpyDeviceToHost));
+    dev_copy_out(h, d, n * sizeof(float));
     return h;
 }
 

@@ -16,6 +16,7 @@
 #include "nn/relu.h"
 #include "nn/softmax.h"
 
+#ifndef DDAD_CUDA_EMU   // cuDNN and cuBLAS: not in the emulator
 static void test_conv(ddad_gpu_ctx *ctx, double tol, int n, int c, int h, int k, int ks, int st, int pad, int bias)
 {
     ddad_conv_shape s = ddad_conv_shape_make(n, c, h, h, k, ks, st, pad);
@@ -39,7 +40,7 @@ static void test_conv(ddad_gpu_ctx *ctx, double tol, int n, int c, int h, int k,
     check_dev("conv2d dw", d_dw, dw, nw, tol);
     if (bias) check_dev("conv2d db", d_db, db, k, tol);
     void *dev[] = {d_x, d_w, d_b, d_dy, d_y, d_dx, d_dw, d_db};
-    for (int i = 0; i < 8; i++) DDAD_CHECK_CUDA(cudaFree(dev[i]));
+    for (int i = 0; i < 8; i++) dev_free(dev[i]);
     free(x), free(w), free(b), free(dy), free(y), free(dx), free(dw), free(db), free(ws);
 }
 
@@ -61,7 +62,7 @@ static void test_convt(ddad_gpu_ctx *ctx, double tol, int n, int cin, int hin, i
     check_dev("convt dx", d_dx, dx, nx, tol);
     check_dev("convt dw", d_dw, dw, nw, tol);
     void *dev[] = {d_x, d_w, d_dy, d_y, d_dx, d_dw};
-    for (int i = 0; i < 6; i++) DDAD_CHECK_CUDA(cudaFree(dev[i]));
+    for (int i = 0; i < 6; i++) dev_free(dev[i]);
     free(x), free(w), free(dy), free(y), free(dx), free(dw), free(ws);
 }
 
@@ -83,9 +84,10 @@ static void test_linear(ddad_gpu_ctx *ctx, double tol, int n, int in, int out)
     check_dev("linear dw", d_dw, dw, nw, tol);
     check_dev("linear db", d_db, db, out, tol);
     void *dev[] = {d_x, d_w, d_b, d_dy, d_y, d_dx, d_dw, d_db};
-    for (int i = 0; i < 8; i++) DDAD_CHECK_CUDA(cudaFree(dev[i]));
+    for (int i = 0; i < 8; i++) dev_free(dev[i]);
     free(x), free(w), free(b), free(dy), free(y), free(dx), free(dw), free(db);
 }
+#endif
 
 /* The per-channel sums both paths take in double, against the CPU's: the CPU rounds each
  * sample's forward sums to 36 bits (nn/sum_grain.h, 2^-37 relative) and adds the backward
@@ -95,7 +97,7 @@ static void check_stats(const char *what, const double *d_stats, const double *w
 {
     double got[2 * 2048];
     dev_sync();   /* the context streams do not order the default one */
-    DDAD_CHECK_CUDA(cudaMemcpy(got, d_stats, sizeof(double) * n, cudaMemcpyDeviceToHost));
+    dev_copy_out(got, d_stats, sizeof(double) * n);
     double num = 0, den = 0;
     for (int i = 0; i < n; i++) {
         num += (got[i] - want[i]) * (got[i] - want[i]);
@@ -129,7 +131,7 @@ static void test_bn(ddad_gpu_ctx *ctx, double tol, int n, int c, int hw, int rel
     float *d_y = dev_poisoned(nx), *d_sm = dev_poisoned(c), *d_si = dev_poisoned(c), *d_dg = dev_poisoned(c),
           *d_dbt = dev_poisoned(c), *d_ye = dev_poisoned(nx);
     double *d_stats = (double *)dev_alloc(sizeof(double) * 2 * c);
-    DDAD_CHECK_CUDA(cudaMemset(d_stats, 0xFF, sizeof(double) * 2 * c));
+    dev_fill(d_stats, 0xFF, sizeof(double) * 2 * c);
     dev_sync();
     printf(" batchnorm n%d c%d hw%d relu%d\n", n, c, hw, relu);
     ddad_bn_forward_train_gpu(ctx, &s, d_x, d_g, d_b, relu, d_y, d_rm, d_rv, d_sm, d_si, d_stats, (double)n * hw, NULL);
@@ -149,7 +151,7 @@ static void test_bn(ddad_gpu_ctx *ctx, double tol, int n, int c, int hw, int rel
     ddad_bn_forward_eval_gpu(ctx, &s, d_x, d_g, d_b, relu, d_rm, d_rv, d_ye);
     check_dev("bn eval y", d_ye, ye, nx, tol);
     void *dev[] = {d_x, d_g, d_b, d_rm, d_rv, d_dy, d_y, d_sm, d_si, d_dg, d_dbt, d_ye, d_stats};
-    for (int i = 0; i < 13; i++) DDAD_CHECK_CUDA(cudaFree(dev[i]));
+    for (int i = 0; i < 13; i++) dev_free(dev[i]);
     free(x), free(gamma), free(beta), free(rm), free(rv), free(rm0), free(rv0), free(dy), free(y), free(sm), free(si);
     free(dx), free(dg), free(dbt), free(ye), free(stats), free(bstats);
 }
@@ -176,17 +178,20 @@ static void test_relu_softmax(ddad_gpu_ctx *ctx, double tol)
     check_dev("softmax y", d_y, y, cnt, tol);
     check_dev("softmax dx", d_dx, dx, cnt, tol);
     void *dev[] = {d_x, d_dy, d_y, d_dx};
-    for (int i = 0; i < 4; i++) DDAD_CHECK_CUDA(cudaFree(dev[i]));
+    for (int i = 0; i < 4; i++) dev_free(dev[i]);
     free(x), free(dy), free(y), free(dx);
 }
 
 int main(void)
 {
     if (gpu_test_skip("test_gpu_layers")) return DDAD_TEST_SKIP;
-    ddad_gpu_ctx *ctx = ddad_gpu_ctx_create(DDAD_PREC_FP32);
+    ddad_gpu_ctx *ctx = test_ctx_create(DDAD_PREC_FP32);
+#ifdef DDAD_CUDA_EMU
+    printf(" conv2d, conv_transpose2d, linear: cuDNN and cuBLAS, on a GPU only\n");
+#else
     for (int prec = 0; prec < 2; prec++) {
         double tol = prec ? TOL_TF32 : TOL_FP32;
-        ddad_gpu_ctx_set_precision(ctx, prec ? DDAD_PREC_TF32 : DDAD_PREC_FP32);
+        test_ctx_set_precision(ctx, prec ? DDAD_PREC_TF32 : DDAD_PREC_FP32);
         printf("precision %s\n", prec ? "tf32" : "fp32");
         test_conv(ctx, tol, 8, 1, 64, 16, 4, 2, 1, 0);     // AE encoder 0
         test_conv(ctx, tol, 8, 32, 16, 64, 4, 2, 1, 0);    // AE encoder 2
@@ -199,11 +204,12 @@ int main(void)
         test_linear(ctx, tol, 16, 2048, 16);               // linear_enc 3
         test_linear(ctx, tol, 16, 16, 2048);               // linear_dec 0
     }
-    ddad_gpu_ctx_set_precision(ctx, DDAD_PREC_FP32);
+#endif
+    test_ctx_set_precision(ctx, DDAD_PREC_FP32);
     test_bn(ctx, TOL_FP32, 16, 16, 1024, 1);
     test_bn(ctx, TOL_FP32, 8, 128, 4096, 0);
     test_bn(ctx, TOL_FP32, 16, 2048, 1, 1);                // BatchNorm1d
     test_relu_softmax(ctx, TOL_FP32);
-    ddad_gpu_ctx_free(ctx);
+    test_ctx_free(ctx);
     return gpu_test_finish("test_gpu_layers");
 }

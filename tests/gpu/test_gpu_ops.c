@@ -22,7 +22,7 @@ static void test_losses(ddad_gpu_ctx *ctx)
     printf(" losses, %d x %d\n", n, hw);
     float l = ddad_mse_loss(cnt, out2, x, g);
     ddad_mse_loss_gpu(ctx, cnt, d_out, d_x, d_g, d_s);
-    check_scalar("mse loss", ddad_gpu_read_float(ctx, d_s), l, TOL_FP32);
+    check_scalar("mse loss", dev_read_float(ctx, d_s), l, TOL_FP32);
     check_dev("mse grad", d_g, g, cnt, TOL_FP32);
 
     float rec = 0.0f;
@@ -30,8 +30,8 @@ static void test_losses(ddad_gpu_ctx *ctx)
     dev_poison(d_g, 2 * cnt);
     dev_poison(d_s, 2);
     ddad_aeu_loss_gpu(ctx, n, hw, d_out, d_x, d_g, d_s, d_s + 1);
-    check_scalar("AE-U loss", ddad_gpu_read_float(ctx, d_s), l, TOL_FP32);
-    check_scalar("AE-U rec err", ddad_gpu_read_float(ctx, d_s + 1), rec, TOL_FP32);
+    check_scalar("AE-U loss", dev_read_float(ctx, d_s), l, TOL_FP32);
+    check_scalar("AE-U rec err", dev_read_float(ctx, d_s + 1), rec, TOL_FP32);
     check_dev("AE-U grad", d_g, g, 2 * cnt, TOL_FP32);
 
     // Focal loss on softmax-like probabilities and random 0/1 targets, global norm 2x local.
@@ -48,15 +48,15 @@ static void test_losses(ddad_gpu_ctx *ctx)
     l = ddad_focal_loss(n, hw, prob, t, norm, g);
     float *d_p = dev_upload(prob, 2 * cnt);
     uint8_t *d_t = (uint8_t *)dev_alloc(cnt);
-    DDAD_CHECK_CUDA(cudaMemcpy(d_t, t, cnt, cudaMemcpyHostToDevice));
+    dev_copy_in(d_t, t, cnt);
     dev_sync();
     dev_poison(d_g, 2 * cnt);
     dev_poison(d_s, 2);
     ddad_focal_loss_gpu(ctx, n, hw, d_p, d_t, norm, d_g, d_s);
-    check_scalar("focal loss", ddad_gpu_read_float(ctx, d_s), l, TOL_FP32);
+    check_scalar("focal loss", dev_read_float(ctx, d_s), l, TOL_FP32);
     check_dev("focal grad", d_g, g, 2 * cnt, TOL_FP32);
     void *dev[] = {d_out, d_x, d_g, d_s, d_p, d_t};
-    for (int i = 0; i < 6; i++) DDAD_CHECK_CUDA(cudaFree(dev[i]));
+    for (int i = 0; i < 6; i++) dev_free(dev[i]);
     free(out2), free(x), free(g), free(prob), free(t);
 }
 
@@ -73,7 +73,7 @@ static void test_adam(ddad_gpu_ctx *ctx, float wd, float clip)
     float *d_p = dev_upload(ps.params, n), *d_g = dev_poisoned(n), *d_m = dev_upload(ps.adam_m, n),
           *d_v = dev_upload(ps.adam_v, n);
     int64_t *d_step = (int64_t *)dev_alloc(sizeof(int64_t));
-    DDAD_CHECK_CUDA(cudaMemset(d_step, 0, sizeof(int64_t)));
+    dev_fill(d_step, 0, sizeof(int64_t));
     dev_sync();
     ddad_adam_cfg cfg = ddad_adam_defaults(1e-3f, wd);
     cfg.grad_clip = clip;
@@ -82,7 +82,7 @@ static void test_adam(ddad_gpu_ctx *ctx, float wd, float clip)
         float *g = host_rand(n, -0.01f, 0.01f);
         memcpy(ps.grads, g, n * sizeof(float));
         dev_sync();   /* the previous step's kernels write d_g */
-        DDAD_CHECK_CUDA(cudaMemcpy(d_g, g, n * sizeof(float), cudaMemcpyHostToDevice));
+        dev_copy_in(d_g, g, n * sizeof(float));
         dev_sync();
         ddad_adam_step(&ps, &cfg);
         ddad_adam_step_gpu(ctx, n, d_p, d_g, d_m, d_v, d_step, &cfg);
@@ -94,10 +94,10 @@ static void test_adam(ddad_gpu_ctx *ctx, float wd, float clip)
     check_dev("adam grads (clipped in place)", d_g, ps.grads, n, TOL_FP32);
     int64_t step = 0;
     dev_sync();   /* the context streams do not order the default one */
-    DDAD_CHECK_CUDA(cudaMemcpy(&step, d_step, sizeof step, cudaMemcpyDeviceToHost));
+    dev_copy_out(&step, d_step, sizeof step);
     check_scalar("adam device step counter", (double)step, (double)ps.step, 0.0);
     void *dev[] = {d_p, d_g, d_m, d_v, d_step};
-    for (int i = 0; i < 5; i++) DDAD_CHECK_CUDA(cudaFree(dev[i]));
+    for (int i = 0; i < 5; i++) dev_free(dev[i]);
     free(ps.params), free(ps.grads), free(ps.adam_m), free(ps.adam_v);
 }
 
@@ -128,10 +128,10 @@ static void test_batches(ddad_gpu_ctx *ctx)
     uint8_t *d_img = (uint8_t *)dev_alloc(nimg * hw);
     int64_t *d_order = (int64_t *)dev_alloc(sizeof order), *d_cur = (int64_t *)dev_alloc(sizeof(int64_t));
     ddad_fpi_patch *d_patch = (ddad_fpi_patch *)dev_alloc(sizeof patches);
-    DDAD_CHECK_CUDA(cudaMemcpy(d_img, img, nimg * hw, cudaMemcpyHostToDevice));
-    DDAD_CHECK_CUDA(cudaMemcpy(d_order, order, sizeof order, cudaMemcpyHostToDevice));
-    DDAD_CHECK_CUDA(cudaMemcpy(d_patch, patches, sizeof patches, cudaMemcpyHostToDevice));
-    DDAD_CHECK_CUDA(cudaMemset(d_cur, 0, sizeof(int64_t)));
+    dev_copy_in(d_img, img, nimg * hw);
+    dev_copy_in(d_order, order, sizeof order);
+    dev_copy_in(d_patch, patches, sizeof patches);
+    dev_fill(d_cur, 0, sizeof(int64_t));
     dev_sync();
     float *want = host_zeros(batch * hw), *d_x = dev_poisoned(batch * hw);
     uint8_t *tw = (uint8_t *)malloc(batch * hw), *tg = (uint8_t *)malloc(batch * hw), *d_t = (uint8_t *)dev_alloc(batch * hw);
@@ -159,21 +159,21 @@ static void test_batches(ddad_gpu_ctx *ctx)
                 }
         }
         dev_poison(d_x, batch * hw);
-        DDAD_CHECK_CUDA(cudaMemset(d_t, 0xFF, batch * hw));
+        dev_fill(d_t, 0xFF, batch * hw);
         dev_sync();
         ddad_fpi_apply_gpu(ctx, d_img, h, w, d_patch, d_cur, batch, d_x, d_t);
         check_dev("FPI images (bitwise)", d_x, want, batch * hw, 0.0);
         dev_sync();   /* the context streams do not order the default one */
-        DDAD_CHECK_CUDA(cudaMemcpy(tg, d_t, batch * hw, cudaMemcpyDeviceToHost));
+        dev_copy_out(tg, d_t, batch * hw);
         check_scalar("FPI targets equal", (double)memcmp(tg, tw, batch * hw), 0.0, 0.0);
         ddad_cursor_advance_gpu(ctx, d_cur, steps);
     }
     int64_t cur = -1;
     dev_sync();   /* the context streams do not order the default one */
-    DDAD_CHECK_CUDA(cudaMemcpy(&cur, d_cur, sizeof cur, cudaMemcpyDeviceToHost));
+    dev_copy_out(&cur, d_cur, sizeof cur);
     check_scalar("cursor wrapped to 0", (double)cur, 0.0, 0.0);
     void *dev[] = {d_img, d_order, d_cur, d_patch, d_x, d_t};
-    for (int i = 0; i < 6; i++) DDAD_CHECK_CUDA(cudaFree(dev[i]));
+    for (int i = 0; i < 6; i++) dev_free(dev[i]);
     free(img), free(want), free(tw), free(tg);
 }
 
@@ -188,7 +188,7 @@ static void test_copy_slot(ddad_gpu_ctx *ctx)
     float *d_src = dev_upload(src, (size_t)slots * n);
     float *d_dst = dev_poisoned(n + 1);
     int64_t *d_cur = (int64_t *)dev_alloc(sizeof(int64_t));
-    DDAD_CHECK_CUDA(cudaMemset(d_cur, 0, sizeof(int64_t)));
+    dev_fill(d_cur, 0, sizeof(int64_t));
     dev_sync();
     for (int k = 0; k < slots; k++) {
         dev_poison(d_dst, n + 1);
@@ -196,13 +196,13 @@ static void test_copy_slot(ddad_gpu_ctx *ctx)
         check_dev("slot copy (bitwise)", d_dst, src + (size_t)k * n, n, 0.0);
         float past = 0.0f;
         dev_sync();
-        DDAD_CHECK_CUDA(cudaMemcpy(&past, d_dst + n, sizeof past, cudaMemcpyDeviceToHost));
+        dev_copy_out(&past, d_dst + n, sizeof past);
         check_scalar("slot copy leaves the next element alone (NaN)", past != past ? 0.0 : 1.0, 0.0, 0.0);
         ddad_cursor_advance_gpu(ctx, d_cur, slots);
     }
-    DDAD_CHECK_CUDA(cudaFree(d_src));
-    DDAD_CHECK_CUDA(cudaFree(d_dst));
-    DDAD_CHECK_CUDA(cudaFree(d_cur));
+    dev_free(d_src);
+    dev_free(d_dst);
+    dev_free(d_cur);
     free(src);
 }
 
@@ -249,14 +249,14 @@ static void test_maps(ddad_gpu_ctx *ctx, int C)
     ddad_refine_input_gpu(ctx, d_o, K, C, nb, hw, 1, d_in);
     check_dev("refiner input [A_inter, A_intra]", d_in, in2, 2 * nm, TOL_FP32);
     void *dev[] = {d_o, d_x, d_r, d_ia, d_ie, d_in};
-    for (int i = 0; i < 6; i++) DDAD_CHECK_CUDA(cudaFree(dev[i]));
+    for (int i = 0; i < 6; i++) dev_free(dev[i]);
     free(outs), free(x), free(rec), free(intra), free(inter), free(in2);
 }
 
 int main(void)
 {
     if (gpu_test_skip("test_gpu_ops")) return DDAD_TEST_SKIP;
-    ddad_gpu_ctx *ctx = ddad_gpu_ctx_create(DDAD_PREC_FP32);
+    ddad_gpu_ctx *ctx = test_ctx_create(DDAD_PREC_FP32);
     test_losses(ctx);
     test_adam(ctx, 0.0f, 0.0f);
     test_adam(ctx, 1e-4f, 0.0f);
@@ -265,6 +265,6 @@ int main(void)
     test_copy_slot(ctx);
     test_maps(ctx, 1);
     test_maps(ctx, 2);
-    ddad_gpu_ctx_free(ctx);
+    test_ctx_free(ctx);
     return gpu_test_finish("test_gpu_ops");
 }

@@ -13,6 +13,8 @@ if(DDAD_HAVE_CUDA)
   add_test(NAME gpu.ops COMMAND test_gpu_ops)
   add_test(NAME gpu.models COMMAND test_gpu_models)
   set_tests_properties(gpu.layers gpu.ops gpu.models PROPERTIES LABELS gpu SKIP_RETURN_CODE ${DDAD_GPU_SKIP})
+  # gpu.emu_layers, gpu.emu_ops: the same tests on the CPU emulator, wherever CUDA builds.
+  include(${CMAKE_CURRENT_LIST_DIR}/emu/emu.cmake)
   # The trainers' loss-ring schedule: host code, runs without a GPU.
   ddad_add_unit_test(gpu.loss_drain test_loss_drain ${CMAKE_CURRENT_LIST_DIR}/test_loss_drain.c)
   target_include_directories(test_loss_drain PRIVATE ${DDAD_TEST_DIR})

@@ -1,0 +1,158 @@
+// The emulator's scheduler (simt_emu.h): blocks one after another, each block's threads as
+// fibers (ucontext) on one host thread. A fiber runs until it reaches __syncthreads() or
+// returns; when every thread of the block waits at the barrier, all are released.
+#include "simt_emu.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+
+#include <vector>
+
+uint3 ddad_emu_thread_idx, ddad_emu_block_idx;
+dim3 ddad_emu_block_dim, ddad_emu_grid_dim;
+
+namespace {
+
+enum fiber_state { RUNNABLE, AT_BARRIER, FINISHED };
+
+struct fiber {
+    ucontext_t context;
+    fiber_state state;
+    uint3 index;
+};
+
+// Kernel locals live on these stacks; the project's kernels use a few hundred bytes.
+constexpr size_t k_stack_bytes = 64 * 1024;
+
+ucontext_t g_scheduler;
+std::vector<fiber> g_fibers;
+std::vector<char> g_stacks;
+int g_current = -1;
+const std::function<void()> *g_body;
+char g_error[512];
+ddad_emu_counts g_counts;
+
+void fiber_main()
+{
+    (*g_body)();
+    g_fibers[g_current].state = FINISHED;   // uc_link returns to the scheduler
+}
+
+[[noreturn]] void emu_fail(const char *msg)
+{
+    fprintf(stderr, "simt emulator: %s\n", msg);
+    exit(1);
+}
+
+// The GPU's limits (compute capability 8.0 and 9.0): what cudaGetLastError would refuse.
+bool check_config(const char *name, dim3 grid, dim3 block)
+{
+    const unsigned long long threads = (unsigned long long)block.x * block.y * block.z;
+    const char *why = NULL;
+    if (block.x == 0 || block.y == 0 || block.z == 0 || grid.x == 0 || grid.y == 0 || grid.z == 0)
+        why = "a zero grid or block dimension";
+    else if (threads > 1024 || block.x > 1024 || block.y > 1024 || block.z > 64)
+        why = "more than 1024 threads per block (or a block dimension over its limit)";
+    else if (grid.x > 2147483647u || grid.y > 65535 || grid.z > 65535)
+        why = "a grid dimension over its limit";
+    if (why) {
+        snprintf(g_error, sizeof g_error, "launch of %s with grid (%u, %u, %u), block (%u, %u, %u): %s", name, grid.x,
+                 grid.y, grid.z, block.x, block.y, block.z, why);
+        return false;
+    }
+    return true;
+}
+
+// Thread t's fiber, at the start of the kernel. (A function of its own: getcontext "returns
+// twice" as far as the compiler knows, which would make the caller's loop variables suspect.)
+__attribute__((noinline)) void init_fiber(int t)
+{
+    fiber &f = g_fibers[t];
+    if (getcontext(&f.context) != 0) emu_fail("getcontext failed");
+    f.context.uc_stack.ss_sp = g_stacks.data() + (size_t)t * k_stack_bytes;
+    f.context.uc_stack.ss_size = k_stack_bytes;
+    f.context.uc_link = &g_scheduler;
+    makecontext(&f.context, fiber_main, 0);
+    f.state = RUNNABLE;
+    f.index.x = t % ddad_emu_block_dim.x;
+    f.index.y = t / ddad_emu_block_dim.x % ddad_emu_block_dim.y;
+    f.index.z = t / (ddad_emu_block_dim.x * ddad_emu_block_dim.y);
+}
+
+void run_block(const char *name, int threads)
+{
+    for (int t = 0; t < threads; t++) init_fiber(t);
+    for (;;) {
+        for (int t = 0; t < threads; t++) {
+            if (g_fibers[t].state != RUNNABLE) continue;
+            g_current = t;
+            ddad_emu_thread_idx = g_fibers[t].index;
+            if (swapcontext(&g_scheduler, &g_fibers[t].context) != 0) emu_fail("swapcontext failed");
+        }
+        g_current = -1;
+        int waiting = 0, finished = 0;
+        for (int t = 0; t < threads; t++) {
+            waiting += g_fibers[t].state == AT_BARRIER;
+            finished += g_fibers[t].state == FINISHED;
+        }
+        if (finished == threads) return;
+        if (finished > 0) {
+            char msg[512];
+            snprintf(msg, sizeof msg,
+                     "%s, block (%u, %u, %u): %d of %d threads returned while %d wait at __syncthreads() "
+                     "(a barrier in divergent code)",
+                     name, ddad_emu_block_idx.x, ddad_emu_block_idx.y, ddad_emu_block_idx.z, finished, threads,
+                     waiting);
+            emu_fail(msg);
+        }
+        g_counts.barriers++;
+        for (int t = 0; t < threads; t++) g_fibers[t].state = RUNNABLE;
+    }
+}
+
+}   // namespace
+
+void ddad_emu_syncthreads(void)
+{
+    if (g_current < 0) emu_fail("__syncthreads() outside a kernel");
+    fiber &f = g_fibers[g_current];
+    f.state = AT_BARRIER;
+    if (swapcontext(&f.context, &g_scheduler) != 0) emu_fail("swapcontext failed");
+}
+
+void ddad_emu_run(const char *name, dim3 grid, dim3 block, const std::function<void()> &body)
+{
+    if (g_current >= 0) emu_fail("a launch from inside a kernel");
+    if (!check_config(name, grid, block)) return;
+    const int threads = (int)(block.x * block.y * block.z);
+    if ((int)g_fibers.size() < threads) {
+        g_fibers.resize(threads);
+        g_stacks.resize((size_t)threads * k_stack_bytes);
+    }
+    g_body = &body;
+    ddad_emu_block_dim = block;
+    ddad_emu_grid_dim = grid;
+    for (unsigned z = 0; z < grid.z; z++)
+        for (unsigned y = 0; y < grid.y; y++)
+            for (unsigned x = 0; x < grid.x; x++) {
+                ddad_emu_block_idx.x = x;
+                ddad_emu_block_idx.y = y;
+                ddad_emu_block_idx.z = z;
+                run_block(name, threads);
+                g_counts.blocks++;
+                g_counts.threads += threads;
+            }
+    g_counts.launches++;
+    g_body = NULL;
+}
+
+void ddad_emu_check_launch(const char *what, const char *file, int line)
+{
+    if (!g_error[0]) return;
+    fprintf(stderr, "%s:%d: %s: %s\n", file, line, what, g_error);
+    exit(1);
+}
+
+ddad_emu_counts ddad_emu_totals(void) { return g_counts; }

@@ -1,0 +1,78 @@
+// A CPU emulator for the project's own CUDA kernels, so that their launchers and index
+// arithmetic run in every test run, where no GPU is. A wrapper translation unit includes
+// this header, then a src/cuda/*.cu file, and g++ compiles both as C++:
+//   - __global__ and __device__ functions become host functions, __shared__ variables
+//     become statics (one block runs at a time, so a static is the block's shared memory);
+//   - DDAD_LAUNCH runs the grid block by block; each thread of a block is a fiber, and
+//     __syncthreads() switches fibers, so a block's threads meet at every barrier as on the
+//     GPU (a thread that exits while others wait at a barrier is reported as an error);
+//   - launch configurations are checked with the GPU's limits, and DDAD_CHECK_LAUNCH ends
+//     the run with the launch's name, as a failed launch would;
+//   - the explicitly rounded intrinsics (__fadd_rn, ...) are plain IEEE operations, so
+//     these wrappers are compiled without floating-point contraction.
+// Only kernels that use no cuDNN, cuBLAS or runtime calls can run here; the libraries'
+// convolutions and GEMMs, timing, and everything about concurrency between blocks are
+// left to the GPU tests.
+#ifndef DDAD_TESTS_GPU_EMU_SIMT_EMU_H
+#define DDAD_TESTS_GPU_EMU_SIMT_EMU_H
+
+#ifndef DDAD_CUDA_EMU
+#error "compile the emulator's translation units with -DDDAD_CUDA_EMU"
+#endif
+
+// The toolkit's headers give the types (dim3, uint3, cudaStream_t); their qualifier macros
+// are replaced after them.
+#include <cuda_runtime.h>
+#include <math.h>
+#include <stddef.h>
+
+#include <functional>
+
+#undef __global__
+#undef __device__
+#undef __shared__
+#undef __forceinline__
+#define __global__
+#define __device__
+#define __shared__ static
+#define __forceinline__ inline
+
+extern uint3 ddad_emu_thread_idx, ddad_emu_block_idx;
+extern dim3 ddad_emu_block_dim, ddad_emu_grid_dim;
+#define threadIdx ddad_emu_thread_idx
+#define blockIdx ddad_emu_block_idx
+#define blockDim ddad_emu_block_dim
+#define gridDim ddad_emu_grid_dim
+
+void ddad_emu_syncthreads(void);
+#define __syncthreads() ddad_emu_syncthreads()
+
+static inline float __fadd_rn(float a, float b) { return a + b; }
+static inline float __fmul_rn(float a, float b) { return a * b; }
+static inline float __fdiv_rn(float a, float b) { return a / b; }
+static inline double __dadd_rn(double a, double b) { return a + b; }
+static inline double __dmul_rn(double a, double b) { return a * b; }
+
+// Runs body once per thread of every block; `name` is the kernel's, for errors. A bad
+// configuration runs nothing and is reported by the next ddad_emu_check_launch.
+void ddad_emu_run(const char *name, dim3 grid, dim3 block, const std::function<void()> &body);
+
+// Ends the run (exit code 1) when the last launch was refused, naming it and `what`.
+void ddad_emu_check_launch(const char *what, const char *file, int line);
+
+// Threads, blocks and barrier rounds run so far (the tests print them, so a test that ran
+// nothing shows it).
+struct ddad_emu_counts {
+    unsigned long long launches, blocks, threads, barriers;
+};
+ddad_emu_counts ddad_emu_totals(void);
+
+// The launch is a call of the kernel in each thread, written at the launch site so that the
+// arguments convert to the parameters' types as they do at a <<<>>> launch (NULL included).
+// Each thread evaluates the argument expressions again: launch arguments have no side
+// effects. The stream is evaluated once and ignored (one stream: work runs in launch order).
+#define DDAD_LAUNCH(kernel, grid, block, stream, ...)                                                     \
+    ((void)(stream), ddad_emu_run(#kernel, dim3(grid), dim3(block), [&]() { kernel(__VA_ARGS__); }))
+#define DDAD_CHECK_LAUNCH(what) ddad_emu_check_launch((what), __FILE__, __LINE__)
+
+#endif

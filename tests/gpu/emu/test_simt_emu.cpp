@@ -1,0 +1,131 @@
+// The CPU emulator itself (simt_emu.h), on small kernels written for it:
+//   (no argument)  every (block, thread) of a 3-D grid runs once with its own indices; a
+//                  block's threads meet at __syncthreads(); the emulator exposes a missing
+//                  barrier; blocks see one shared array each, in turn;
+//   divergent      a barrier that only some threads reach: must end with an error;
+//   config         a launch of 2048 threads per block: DDAD_CHECK_LAUNCH must end the run.
+#include "simt_emu.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int g_failures;
+
+static void check(const char *what, bool ok)
+{
+    printf("  %-60s %s\n", what, ok ? "ok" : "FAIL");
+    if (!ok) g_failures++;
+}
+
+// hits[global thread id] += 1, and the thread's indices are recorded
+__global__ void k_indices(unsigned *hits, unsigned *where)
+{
+    const unsigned block = (blockIdx.z * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x;
+    const unsigned tid = (threadIdx.z * blockDim.y + threadIdx.y) * blockDim.x + threadIdx.x;
+    const unsigned g = block * (blockDim.x * blockDim.y * blockDim.z) + tid;
+    hits[g] += 1;
+    where[g] = (blockIdx.x + 10 * blockIdx.y + 100 * blockIdx.z) * 1000 + threadIdx.x + 10 * threadIdx.y +
+               100 * threadIdx.z;
+}
+
+// each thread reads its right-hand neighbour's value, with or without the barrier between
+__global__ void k_rotate(int barrier, int *out)
+{
+    __shared__ int sh[64];
+    sh[threadIdx.x] = (int)(blockIdx.x * 100 + threadIdx.x);
+    if (barrier) __syncthreads();
+    out[blockIdx.x * blockDim.x + threadIdx.x] = sh[(threadIdx.x + 1) % blockDim.x];
+}
+
+// a tree sum with a barrier per level, as the project's block reductions do
+__global__ void k_tree_sum(const int *in, int *out)
+{
+    __shared__ int sh[128];
+    sh[threadIdx.x] = in[blockIdx.x * blockDim.x + threadIdx.x];
+    __syncthreads();
+    for (unsigned s = blockDim.x / 2; s > 0; s >>= 1) {
+        if (threadIdx.x < s) sh[threadIdx.x] += sh[threadIdx.x + s];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) out[blockIdx.x] = sh[0];
+}
+
+__global__ void k_divergent(int *out)
+{
+    if (threadIdx.x < 16) {
+        __syncthreads();
+        out[threadIdx.x] = 1;
+    }
+}
+
+__global__ void k_nothing(int *out) { out[0] = 1; }
+
+static int run_checks(void)
+{
+    printf("test_simt_emu: the emulator on kernels written for it\n");
+    const dim3 grid(3, 2, 2), block(4, 3, 2);
+    const unsigned n = 3 * 2 * 2 * 4 * 3 * 2;
+    static unsigned hits[n], where[n];
+    const ddad_emu_counts before = ddad_emu_totals();
+    DDAD_LAUNCH(k_indices, grid, block, 0, hits, where);
+    DDAD_CHECK_LAUNCH("indices");
+    bool once = true, distinct = true;
+    for (unsigned i = 0; i < n; i++) {
+        once = once && hits[i] == 1;
+        for (unsigned j = 0; j < i; j++) distinct = distinct && where[i] != where[j];
+    }
+    check("3-D grid: every thread of every block ran once", once);
+    check("3-D grid: each with its own (block, thread) indices", distinct);
+    const ddad_emu_counts after = ddad_emu_totals();
+    check("counts: 1 launch, 12 blocks, 288 threads",
+          after.launches - before.launches == 1 && after.blocks - before.blocks == 12 &&
+              after.threads - before.threads == n);
+
+    static int out[4 * 64];
+    DDAD_LAUNCH(k_rotate, 4, 64, 0, 1, out);
+    DDAD_CHECK_LAUNCH("rotate");
+    bool rotated = true;
+    for (int b = 0; b < 4; b++)
+        for (int t = 0; t < 64; t++) rotated = rotated && out[b * 64 + t] == b * 100 + (t + 1) % 64;
+    check("with __syncthreads(): each thread reads its neighbour's write", rotated);
+    DDAD_LAUNCH(k_rotate, 4, 64, 0, 0, out);
+    DDAD_CHECK_LAUNCH("rotate");
+    bool stale = false;
+    for (int b = 1; b < 4; b++)
+        for (int t = 0; t < 63; t++) stale = stale || out[b * 64 + t] != b * 100 + t + 1;
+    check("without it: threads read values not yet written (the bug shows)", stale);
+
+    static int in[5 * 128], sums[5];
+    for (int i = 0; i < 5 * 128; i++) in[i] = i % 7 + 1;
+    const ddad_emu_counts b0 = ddad_emu_totals();
+    DDAD_LAUNCH(k_tree_sum, 5, 128, 0, in, sums);
+    DDAD_CHECK_LAUNCH("tree sum");
+    bool summed = true;
+    for (int b = 0; b < 5; b++) {
+        int want = 0;
+        for (int t = 0; t < 128; t++) want += in[b * 128 + t];
+        summed = summed && sums[b] == want;
+    }
+    check("tree sum over 5 blocks of 128 threads", summed);
+    check("8 barrier rounds per block", ddad_emu_totals().barriers - b0.barriers == 5 * 8);
+
+    printf("test_simt_emu: %d failed\n", g_failures);
+    return g_failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    static int out[64];
+    if (argc > 1 && strcmp(argv[1], "divergent") == 0) {
+        DDAD_LAUNCH(k_divergent, 1, 32, 0, out);
+        printf("a divergent barrier went unreported\n");
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "config") == 0) {
+        DDAD_LAUNCH(k_nothing, 1, 2048, 0, out);
+        DDAD_CHECK_LAUNCH("a block too large");
+        printf("a launch of 2048 threads per block went unreported\n");
+        return 0;
+    }
+    return run_checks();
+}
