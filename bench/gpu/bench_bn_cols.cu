@@ -1,14 +1,15 @@
-// Kernel lab: BatchNorm1d's statistics (hw == 1). Production (batchnorm_gpu.cu) gives each
-// channel one thread that walks the N rows: for the AE's BatchNorm1d (64 rows, 2,048
-// features) that is 8 blocks on a GPU of 132 multiprocessors, and the H200 profile
-// (docs/GPU.md) put the backward pass at 24 µs, the forward at 6 µs. Two variants:
+// Kernel lab: BatchNorm1d's statistics (hw == 1). batchnorm_gpu.cu gives each channel one
+// thread that walks the N rows: for the AE's BatchNorm1d (64 rows, 2,048 features) that is
+// 8 blocks on a GPU of 132 multiprocessors, and the H200 profile (docs/GPU.md) put the
+// backward pass at 24 µs, the forward at 6 µs, with the loop as first written ("rolled").
+// Two variants:
 //   unroll: the same loop unrolled by 8, so up to 8 rows' loads are in flight per thread;
-//     the same additions in the same order, so the same bits;
+//     the same additions in the same order, so the same bits (production now unrolls);
 //   slices: the rows split into 8 slices of blocks (a grid of 8 x 8 blocks), partials per
 //     slice as the 2D kernels write them for the in-order slice sum; other bits, the same
 //     sums to rounding.
 // The forward (x, x²) and backward (d, d·xhat with the ReLU mask) sums of each are checked
-// against the host's in double, the unrolled ones bit for bit against production's, and
+// against the host's in double, the unrolled ones bit for bit against the rolled loop's, and
 // timed as CUDA graph replays (as the pipeline runs them).
 #include <math.h>
 
@@ -33,7 +34,7 @@
         }                                                               \
     }
 
-// UNROLL 0: the loop as production writes it (the compiler's own choice); 8: unrolled by 8
+// UNROLL 0: the loop as first written (the compiler's own choice); 8: unrolled by 8
 template <int UNROLL>
 __device__ inline void col_sums(int n0, int n1, int C, int c, const float *__restrict__ x, const float *__restrict__ y,
                                 const float *__restrict__ dy, double mean, double invstd, double *s1, double *s2)
@@ -49,7 +50,7 @@ __device__ inline void col_sums(int n0, int n1, int C, int c, const float *__res
     *s2 = b;
 }
 
-// variant 0: production's loop (batchnorm_gpu.cu k_bn_cols_fwd / k_bn_cols_bwd); 1: unrolled
+// variant 0: the rolled loop (k_bn_cols_fwd / k_bn_cols_bwd before); 1: unrolled (now theirs)
 template <int UNROLL>
 __global__ void k_cols(int N, int C, const float *__restrict__ x, const float *__restrict__ y,
                        const float *__restrict__ dy, const float *__restrict__ save_mean,
@@ -129,7 +130,7 @@ int main(void)
     base.dy = (const float *)bench_dev_copy(hdy, n * sizeof(float));
     base.sm = (const float *)bench_dev_copy(hsm, C * sizeof(float));
     base.si = (const float *)bench_dev_copy(hsi, C * sizeof(float));
-    const char *vnames[3] = {"production", "unroll8", "slices8"};
+    const char *vnames[3] = {"rolled", "unroll8", "slices8"};
     int bad = 0;
     for (int backward = 0; backward < 2; backward++) {
         for (int c = 0; c < C; c++) {
@@ -148,7 +149,7 @@ int main(void)
             want[c] = s1;
             want[C + c] = s2;
         }
-        double *prod = NULL;
+        double *rolled = NULL;
         for (int v = 0; v < 3; v++) {
             const int P = v == 2 ? SLICES : 1;
             const size_t np = 2 * (size_t)C * P, bytes = np * sizeof(double);
@@ -173,23 +174,23 @@ int main(void)
                 if (!(e <= 1e300)) finite = 0;
                 if (e > worst) worst = e;
             }
-            int same = v != 1 || memcmp(h, prod, bytes) == 0;   // the unrolled loop: production's bits
+            int same = v != 1 || memcmp(h, rolled, bytes) == 0;   // the unrolled loop: the rolled one's bits
             int ok = finite && worst <= 1e-12 && same;
             if (!ok) bad = 1;
             printf("bn1d %-8s n%d c%d %-10s %7.2f us  vs host %.1e%s%s %s\n", backward ? "backward" : "forward", N, C,
                    vnames[v], ms * 1e3, worst, finite ? "" : " (NOT FINITE)",
-                   v == 1 ? (same ? ", bit-equal to production" : ", DIFFERS from production") : "",
+                   v == 1 ? (same ? ", bit-equal to rolled" : ", DIFFERS from rolled") : "",
                    ok ? "ok" : "FAIL");
             char nm[96];
             snprintf(nm, sizeof nm, "bn_cols_%s_%s", backward ? "bwd" : "fwd", vnames[v]);
             bench_result(nm, ms * 1e3, "us");
             ddad_gpu_free(dpart, bytes);
             if (v == 0)
-                prod = h;
+                rolled = h;
             else
                 free(h);
         }
-        free(prod);
+        free(rolled);
     }
     ddad_gpu_free((void *)base.x, n * sizeof(float));
     ddad_gpu_free((void *)base.y, n * sizeof(float));

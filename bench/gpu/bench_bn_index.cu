@@ -1,52 +1,21 @@
-// Kernel lab: BatchNorm's kernels with cheaper index arithmetic. The production kernels
-// (batchnorm_gpu.cu) find each element by a 64-bit division and modulo: the partial sums of
+// Kernel lab: BatchNorm's kernels with cheaper index arithmetic. Before, the kernels in
+// batchnorm_gpu.cu found each element by a 64-bit division and modulo: the partial sums of
 // slice position j by H×W, the train-mode apply of the flat index i by H×W and C. The H200
 // profile of the AE step (docs/GPU.md) put BatchNorm at 31% of the step, its kernels at
-// 5-18 µs whatever the tensor's size. The variants:
+// 5-18 µs whatever the tensor's size. Production now uses the variants timed here:
 //   partial sums (forward: x, x²; backward: d, d·xhat): one division per thread, then the
-//     (sample, offset) pair steps by the block's stride in 32-bit arithmetic; each thread
-//     visits the same elements in the same order, so the partials must be the same bits;
+//     (sample, offset) pair steps by the block's stride in 32-bit arithmetic (kernels.cuh,
+//     ddad_bn_walk); each thread visits the same elements in the same order, so the
+//     partials must be the same bits;
 //   apply (train): the same expression with a 32-bit flat index, so the same bits.
-// The baselines are the production helper (forward) and copies of the production kernels
-// (backward, apply: they are file-local there). Every variant is checked bit for bit
-// against its baseline, the sums against the host's in double, and timed as CUDA graph
+// The baselines are copies of the kernels as they were. Every variant is checked bit for
+// bit against its baseline, the sums against the host's in double, and timed as CUDA graph
 // replays (as the pipeline runs them) on the AE's and the refiner's BatchNorm2d shapes.
 #include <math.h>
 
 #include "bench_common.h"
 #include "cuda/gpu_ctx.h"
 #include "cuda/kernels.cuh"
-
-// ---- the (sample, offset) walk of one slice of channel c, 32-bit ----
-typedef struct {
-    unsigned j, hi, n, r, hw, step_n, step_r;
-} walk_t;
-
-// positions j of slice p of P, as ddad_bn_slice_sums takes them (N * HW < 2^31: main checks)
-__device__ inline walk_t walk_start(int N, int HW, int P, int p)
-{
-    walk_t w;
-    const unsigned per = (unsigned)N * (unsigned)HW, chunk = (per + P - 1) / P, lo = p * chunk;
-    w.hi = lo + chunk < per ? lo + chunk : per;
-    w.hw = (unsigned)HW;
-    w.step_n = blockDim.x / w.hw;
-    w.step_r = blockDim.x % w.hw;
-    w.j = lo + threadIdx.x;
-    w.n = w.j / w.hw;
-    w.r = w.j % w.hw;
-    return w;
-}
-
-__device__ inline void walk_next(walk_t *w)
-{
-    w->j += blockDim.x;
-    w->r += w->step_r;   // < 2 hw, so one carry at most
-    w->n += w->step_n;
-    if (w->r >= w->hw) {
-        w->r -= w->hw;
-        w->n++;
-    }
-}
 
 __device__ inline void write_part(int C, int P, int p, int c, double s1, double s2, double *part)
 {
@@ -61,24 +30,27 @@ __device__ inline void write_part(int C, int P, int p, int c, double s1, double 
 // ---- forward partial sums ----
 __global__ void k_fwd_div64(int N, int C, int HW, int P, const float *__restrict__ x, double *__restrict__ part)
 {
-    double s1, s2;
-    ddad_bn_slice_sums(N, C, HW, P, blockIdx.x, blockIdx.y, x, &s1, &s2);   // production
-    if (threadIdx.x == 0) {
-        part[(size_t)blockIdx.y * P + blockIdx.x] = s1;
-        part[(size_t)(C + blockIdx.y) * P + blockIdx.x] = s2;
-    }
-}
-
-__global__ void k_fwd_step32(int N, int C, int HW, int P, const float *__restrict__ x, double *__restrict__ part)
-{
+    // the former ddad_bn_slice_sums
     const int p = blockIdx.x, c = blockIdx.y;
+    const size_t per = (size_t)N * HW, chunk = (per + P - 1) / P;
+    const size_t lo = p * chunk, hi = lo + chunk < per ? lo + chunk : per;
     double s1 = 0.0, s2 = 0.0;
-    for (walk_t w = walk_start(N, HW, P, p); w.j < w.hi; walk_next(&w)) {
-        double v = x[((size_t)w.n * C + c) * w.hw + w.r];
+    for (size_t j = lo + threadIdx.x; j < hi; j += blockDim.x) {
+        double v = x[((j / HW) * C + c) * HW + j % HW];
         s1 += v;
         s2 += v * v;
     }
     write_part(C, P, p, c, s1, s2, part);
+}
+
+__global__ void k_fwd_step32(int N, int C, int HW, int P, const float *__restrict__ x, double *__restrict__ part)
+{
+    double s1, s2;
+    ddad_bn_slice_sums<unsigned>(N, C, HW, P, blockIdx.x, blockIdx.y, x, &s1, &s2);   // production
+    if (threadIdx.x == 0) {
+        part[(size_t)blockIdx.y * P + blockIdx.x] = s1;
+        part[(size_t)(C + blockIdx.y) * P + blockIdx.x] = s2;
+    }
 }
 
 // ---- backward partial sums of d and d * xhat, d = dy masked by y > 0 ----
@@ -86,7 +58,7 @@ __global__ void k_bwd_div64(int N, int C, int HW, int P, const float *__restrict
                             const float *__restrict__ dy, const float *__restrict__ save_mean,
                             const float *__restrict__ save_invstd, double *__restrict__ part)
 {
-    // batchnorm_gpu.cu's k_bn_part_bwd
+    // the former k_bn_part_bwd
     const int p = blockIdx.x, c = blockIdx.y;
     const size_t per = (size_t)N * HW, chunk = (per + P - 1) / P;
     const size_t lo = p * chunk, hi = lo + chunk < per ? lo + chunk : per;
@@ -105,11 +77,12 @@ __global__ void k_bwd_step32(int N, int C, int HW, int P, const float *__restric
                              const float *__restrict__ dy, const float *__restrict__ save_mean,
                              const float *__restrict__ save_invstd, double *__restrict__ part)
 {
+    // k_bn_part_bwd<unsigned>'s loop (file-local to batchnorm_gpu.cu)
     const int p = blockIdx.x, c = blockIdx.y;
     const double mean = save_mean[c], invstd = save_invstd[c];
     double s1 = 0.0, s2 = 0.0;
-    for (walk_t w = walk_start(N, HW, P, p); w.j < w.hi; walk_next(&w)) {
-        size_t i = ((size_t)w.n * C + c) * w.hw + w.r;
+    for (ddad_bn_walk<unsigned> w(N, HW, P, p); w.more(); w.next()) {
+        const size_t i = w.at(C, c);
         double d = (y && !(y[i] > 0.0f)) ? 0.0 : (double)dy[i];
         s1 += d;
         s2 += d * ((x[i] - mean) * invstd);
@@ -121,7 +94,7 @@ __global__ void k_bwd_step32(int N, int C, int HW, int P, const float *__restric
 __global__ void k_apply_u64(size_t total, int C, int HW, const float *__restrict__ x, const double *__restrict__ mean_d,
                             const double *__restrict__ scale_d, const float *__restrict__ beta, float *__restrict__ y)
 {
-    // batchnorm_gpu.cu's k_bn_apply_train with relu = 1
+    // the former k_bn_apply_train with relu = 1
     for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
         int c = (int)((i / HW) % C);
         float v = (float)(((double)x[i] - mean_d[c]) * scale_d[c] + (double)beta[c]);
@@ -129,6 +102,7 @@ __global__ void k_apply_u64(size_t total, int C, int HW, const float *__restrict
     }
 }
 
+// k_bn_apply_train<unsigned> with relu = 1
 __global__ void k_apply_u32(unsigned total, unsigned C, unsigned HW, const float *__restrict__ x,
                             const double *__restrict__ mean_d, const double *__restrict__ scale_d,
                             const float *__restrict__ beta, float *__restrict__ y)

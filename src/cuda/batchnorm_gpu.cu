@@ -22,24 +22,39 @@ static int bn_slices(const ddad_bn_shape *s)
     return (int)p;
 }
 
+// Tests only (ddad_bn_gpu_force_wide_index): the size_t index arithmetic for every shape.
+static int g_force_wide;
+
+extern "C" void ddad_bn_gpu_force_wide_index(int on) { g_force_wide = on; }
+
+// 32-bit index arithmetic where a channel's N x HW values (partial sums) or the whole tensor
+// (elementwise kernels) allow it: the GPU divides 32-bit integers in a few instructions,
+// 64-bit ones in a software routine. Both instantiations compute the same bits.
+static int narrow_walk(const ddad_bn_shape *s) { return !g_force_wide && ddad_bn_narrow_walk(s->n, s->hw); }
+static int narrow_total(size_t total) { return !g_force_wide && total <= 0x7FFFFFFFu; }
+
 // Forward partial sums of x and x^2 per (channel, slice): part[c][p], part[C + c][p].
+template <typename Index>
 __global__ void k_bn_part_fwd(int N, int C, int HW, int P, const float *__restrict__ x, double *__restrict__ part)
 {
     const int p = blockIdx.x, c = blockIdx.y;
     double s1, s2;
-    ddad_bn_slice_sums(N, C, HW, P, p, c, x, &s1, &s2);
+    ddad_bn_slice_sums<Index>(N, C, HW, P, p, c, x, &s1, &s2);
     if (threadIdx.x == 0) {
         part[(size_t)c * P + p] = s1;
         part[(size_t)(C + c) * P + p] = s2;
     }
 }
 
-// hw == 1 (BatchNorm1d): one thread per channel, coalesced across channels.
+// hw == 1 (BatchNorm1d): one thread per channel, coalesced across channels. (The AE's
+// 2,048 features make only 8 blocks; the loop is unrolled so that each thread has several
+// loads in flight.)
 __global__ void k_bn_cols_fwd(int N, int C, const float *__restrict__ x, double *__restrict__ part)
 {
     int c = blockIdx.x * blockDim.x + threadIdx.x;
     if (c >= C) return;
     double s1 = 0.0, s2 = 0.0;
+#pragma unroll 8   // 8 rows' loads in flight per thread (same additions, same order)
     for (int n = 0; n < N; n++) {
         double v = x[(size_t)n * C + c];
         s1 += v;
@@ -50,17 +65,16 @@ __global__ void k_bn_cols_fwd(int N, int C, const float *__restrict__ x, double 
 }
 
 // Backward partial sums of d and d * xhat, d = dy masked by y > 0 when ReLU was fused.
+template <typename Index>
 __global__ void k_bn_part_bwd(int N, int C, int HW, int P, const float *__restrict__ x, const float *__restrict__ y,
                               const float *__restrict__ dy, const float *__restrict__ save_mean,
                               const float *__restrict__ save_invstd, double *__restrict__ part)
 {
     const int p = blockIdx.x, c = blockIdx.y;
-    const size_t per = (size_t)N * HW, chunk = (per + P - 1) / P;
-    const size_t lo = p * chunk, hi = lo + chunk < per ? lo + chunk : per;
     const double mean = save_mean[c], invstd = save_invstd[c];
     double s1 = 0.0, s2 = 0.0;
-    for (size_t j = lo + threadIdx.x; j < hi; j += blockDim.x) {
-        size_t i = ((j / HW) * C + c) * HW + j % HW;
+    for (ddad_bn_walk<Index> w(N, HW, P, p); w.more(); w.next()) {
+        const size_t i = w.at(C, c);
         double d = (y && !(y[i] > 0.0f)) ? 0.0 : (double)dy[i];
         s1 += d;
         s2 += d * ((x[i] - mean) * invstd);
@@ -81,6 +95,7 @@ __global__ void k_bn_cols_bwd(int N, int C, const float *__restrict__ x, const f
     if (c >= C) return;
     const double mean = save_mean[c], invstd = save_invstd[c];
     double s1 = 0.0, s2 = 0.0;
+#pragma unroll 8
     for (int n = 0; n < N; n++) {
         size_t i = (size_t)n * C + c;
         double d = (y && !(y[i] > 0.0f)) ? 0.0 : (double)dy[i];
@@ -140,11 +155,13 @@ __global__ void k_bn_eval_params(int C, const float *__restrict__ gamma, const f
     shift[c] = (float)(beta[c] - rmean[c] * gamma[c] * invstd);
 }
 
-__global__ void k_bn_apply(size_t total, int C, int HW, int relu, const float *__restrict__ x,
+// The elementwise kernels: element i of an [N][C][HW] tensor is in channel i / HW % C.
+template <typename Index>
+__global__ void k_bn_apply(Index total, Index C, Index HW, int relu, const float *__restrict__ x,
                            const float *__restrict__ scale, const float *__restrict__ shift, float *__restrict__ y)
 {
-    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
-        int c = (int)((i / HW) % C);
+    for (Index i = blockIdx.x * (Index)blockDim.x + threadIdx.x; i < total; i += (Index)gridDim.x * blockDim.x) {
+        const Index c = i / HW % C;
         float v = x[i] * scale[c] + shift[c];
         y[i] = relu ? (v > 0.0f ? v : 0.0f) : v;
     }
@@ -153,25 +170,27 @@ __global__ void k_bn_apply(size_t total, int C, int HW, int relu, const float *_
 // Train mode, the CPU reference's expression (nn/batchnorm.c): (x - mean) in double, since
 // a channel's mean can be far larger than its spread (BatchNorm1d after a linear layer),
 // where x * scale + shift in float would lose |mean| / std x 6e-8.
-__global__ void k_bn_apply_train(size_t total, int C, int HW, int relu, const float *__restrict__ x,
+template <typename Index>
+__global__ void k_bn_apply_train(Index total, Index C, Index HW, int relu, const float *__restrict__ x,
                                  const double *__restrict__ mean_d, const double *__restrict__ scale_d,
                                  const float *__restrict__ beta, float *__restrict__ y)
 {
-    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
-        int c = (int)((i / HW) % C);
+    for (Index i = blockIdx.x * (Index)blockDim.x + threadIdx.x; i < total; i += (Index)gridDim.x * blockDim.x) {
+        const Index c = i / HW % C;
         float v = (float)(((double)x[i] - mean_d[c]) * scale_d[c] + (double)beta[c]);
         y[i] = relu ? (v > 0.0f ? v : 0.0f) : v;
     }
 }
 
 // dx may alias dy: each element is read before it is written by the same thread.
-__global__ void k_bn_bwd_apply(size_t total, int C, int HW, const float *__restrict__ x, const float *__restrict__ y,
+template <typename Index>
+__global__ void k_bn_bwd_apply(Index total, Index C, Index HW, const float *__restrict__ x, const float *__restrict__ y,
                                const float *dy, const float *__restrict__ gamma, const float *__restrict__ save_mean,
                                const float *__restrict__ save_invstd, const double *__restrict__ stats, double count,
                                float *dx)
 {
-    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
-        int c = (int)((i / HW) % C);
+    for (Index i = blockIdx.x * (Index)blockDim.x + threadIdx.x; i < total; i += (Index)gridDim.x * blockDim.x) {
+        const Index c = i / HW % C;
         float invstd = save_invstd[c], mean = save_mean[c];
         float k = gamma[c] * invstd;
         float mdy = (float)(stats[c] / count), mdyx = (float)(stats[C + c] / count);
@@ -180,6 +199,16 @@ __global__ void k_bn_bwd_apply(size_t total, int C, int HW, const float *__restr
         dx[i] = k * (d - mdy - xhat * mdyx);
     }
 }
+
+// A templated kernel's 32-bit instantiation where `narrow`, else its size_t one; the
+// arguments convert to either's parameter types.
+#define LAUNCH_BY_INDEX(narrow, kernel, grid, stream, ...)                           \
+    do {                                                                             \
+        if (narrow)                                                                  \
+            DDAD_LAUNCH(kernel<unsigned>, grid, DDAD_THREADS, stream, __VA_ARGS__); \
+        else                                                                         \
+            DDAD_LAUNCH(kernel<size_t>, grid, DDAD_THREADS, stream, __VA_ARGS__);   \
+    } while (0)
 
 static void reduce(ddad_gpu_ctx *ctx, const ddad_gpu_reducer *red, double *stats, int n)
 {
@@ -200,7 +229,7 @@ extern "C" void ddad_bn_forward_train_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape
     if (s->hw == 1)
         DDAD_LAUNCH(k_bn_cols_fwd, per_channel_blocks(C), DDAD_THREADS, ctx->stream, s->n, C, x, part);
     else
-        DDAD_LAUNCH(k_bn_part_fwd, dim3(P, C), DDAD_THREADS, ctx->stream, s->n, C, s->hw, P, x, part);
+        LAUNCH_BY_INDEX(narrow_walk(s), k_bn_part_fwd, dim3(P, C), ctx->stream, s->n, C, s->hw, P, x, part);
     DDAD_CHECK_LAUNCH("BatchNorm statistics");
     DDAD_LAUNCH(k_bn_sum, per_channel_blocks(2 * C), DDAD_THREADS, ctx->stream, C, P, part, stats, NULL, NULL);
     DDAD_CHECK_LAUNCH("BatchNorm statistics");
@@ -209,8 +238,8 @@ extern "C" void ddad_bn_forward_train_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape
                 running_mean, running_var, save_mean, save_invstd, mean_d, scale_d);
     DDAD_CHECK_LAUNCH("BatchNorm parameters");
     size_t total = (size_t)s->n * C * s->hw;
-    DDAD_LAUNCH(k_bn_apply_train, ddad_blocks(total), DDAD_THREADS, ctx->stream, total, C, s->hw, relu, x, mean_d,
-                scale_d, beta, y);
+    LAUNCH_BY_INDEX(narrow_total(total), k_bn_apply_train, ddad_blocks(total), ctx->stream, total, C, s->hw, relu, x,
+                    mean_d, scale_d, beta, y);
     DDAD_CHECK_LAUNCH("BatchNorm apply");
 }
 
@@ -224,7 +253,8 @@ extern "C" void ddad_bn_forward_eval_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape 
                 running_var, scale, shift);
     DDAD_CHECK_LAUNCH("BatchNorm eval parameters");
     size_t total = (size_t)s->n * C * s->hw;
-    DDAD_LAUNCH(k_bn_apply, ddad_blocks(total), DDAD_THREADS, ctx->stream, total, C, s->hw, relu, x, scale, shift, y);
+    LAUNCH_BY_INDEX(narrow_total(total), k_bn_apply, ddad_blocks(total), ctx->stream, total, C, s->hw, relu, x, scale,
+                    shift, y);
     DDAD_CHECK_LAUNCH("BatchNorm apply");
 }
 
@@ -241,8 +271,8 @@ extern "C" void ddad_bn_apply_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape *s, con
                                   const float *shift, int relu, float *y)
 {
     size_t total = (size_t)s->n * s->c * s->hw;
-    DDAD_LAUNCH(k_bn_apply, ddad_blocks(total), DDAD_THREADS, ctx->stream, total, s->c, s->hw, relu, x, scale, shift,
-                y);
+    LAUNCH_BY_INDEX(narrow_total(total), k_bn_apply, ddad_blocks(total), ctx->stream, total, s->c, s->hw, relu, x,
+                    scale, shift, y);
     DDAD_CHECK_LAUNCH("BatchNorm apply");
 }
 
@@ -257,14 +287,14 @@ extern "C" void ddad_bn_backward_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape *s, 
         DDAD_LAUNCH(k_bn_cols_bwd, per_channel_blocks(C), DDAD_THREADS, ctx->stream, s->n, C, x, y, dy, save_mean,
                     save_invstd, part);
     else
-        DDAD_LAUNCH(k_bn_part_bwd, dim3(P, C), DDAD_THREADS, ctx->stream, s->n, C, s->hw, P, x, y, dy, save_mean,
-                    save_invstd, part);
+        LAUNCH_BY_INDEX(narrow_walk(s), k_bn_part_bwd, dim3(P, C), ctx->stream, s->n, C, s->hw, P, x, y, dy,
+                        save_mean, save_invstd, part);
     DDAD_CHECK_LAUNCH("BatchNorm backward statistics");
     DDAD_LAUNCH(k_bn_sum, per_channel_blocks(2 * C), DDAD_THREADS, ctx->stream, C, P, part, stats, dbeta, dgamma);
     DDAD_CHECK_LAUNCH("BatchNorm backward statistics");
     reduce(ctx, red, stats, 2 * C);
     size_t total = (size_t)s->n * C * s->hw;
-    DDAD_LAUNCH(k_bn_bwd_apply, ddad_blocks(total), DDAD_THREADS, ctx->stream, total, C, s->hw, x, y, dy, gamma,
-                save_mean, save_invstd, stats, global_count, dx);
+    LAUNCH_BY_INDEX(narrow_total(total), k_bn_bwd_apply, ddad_blocks(total), ctx->stream, total, C, s->hw, x, y, dy,
+                    gamma, save_mean, save_invstd, stats, global_count, dx);
     DDAD_CHECK_LAUNCH("BatchNorm backward");
 }

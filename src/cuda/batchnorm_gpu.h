@@ -40,6 +40,11 @@ void ddad_bn_backward_gpu(ddad_gpu_ctx *ctx, const ddad_bn_shape *s, const float
                           float *dx, float *dgamma, float *dbeta, double *stats, double global_count,
                           const ddad_gpu_reducer *red);
 
+/* Tests only: 1 makes every BatchNorm kernel use its 64-bit index arithmetic, which real
+ * shapes use only past 2^31 elements (2^32 per channel for the sums), so that a test can
+ * compare it with the 32-bit arithmetic bit for bit; 0 restores the choice by size. */
+void ddad_bn_gpu_force_wide_index(int on);
+
 #ifdef __cplusplus
 }
 #endif

@@ -39,17 +39,53 @@ __device__ inline double ddad_block_sum(double v)
     return r;
 }
 
+// The positions j of slice p of P of one BatchNorm channel's N x HW values that this thread
+// visits, lo + threadIdx.x, then every blockDim.x, with the element's (sample, offset) =
+// (j / HW, j % HW) carried along: one division per thread instead of a 64-bit division and
+// modulo per element, which the H200 profile of the AE step found behind BatchNorm's cost.
+// The elements and their order are those of the division, so the sums keep their bits.
+// Index is unsigned where N x HW + blockDim.x < 2^32 (ddad_bn_narrow_walk), else size_t.
+template <typename Index> struct ddad_bn_walk {
+    Index j, hi, n, r, hw, step_n, step_r;
+
+    __device__ ddad_bn_walk(int N, int HW, int P, int p)
+    {
+        const Index per = (Index)N * (Index)HW, chunk = (per + P - 1) / P, lo = (Index)p * chunk;
+        hi = lo + chunk < per ? lo + chunk : per;
+        hw = (Index)HW;
+        step_n = blockDim.x / hw;
+        step_r = blockDim.x % hw;
+        j = lo + threadIdx.x;
+        n = j / hw;
+        r = j % hw;
+    }
+    __device__ bool more() const { return j < hi; }
+    __device__ void next()
+    {
+        j += blockDim.x;
+        n += step_n;
+        r += step_r;   // both terms < hw: one carry at most
+        if (r >= hw) {
+            r -= hw;
+            n++;
+        }
+    }
+    // x[n][c][r] of an [N][C][HW] tensor
+    __device__ size_t at(int C, int c) const { return ((size_t)n * C + c) * hw + r; }
+};
+
+static inline int ddad_bn_narrow_walk(int N, int HW) { return (size_t)N * HW <= 0xFFFFFFFFu - 65536u; }
+
 // BatchNorm statistics: the sums of x and x^2 of channel c over slice p of P of its N x HW
 // values (x is [N][C][HW]), in double, in a fixed order; valid in thread 0. One block per
 // (slice, channel); the production kernel and the fused variant of the lab both use it.
+template <typename Index>
 __device__ inline void ddad_bn_slice_sums(int N, int C, int HW, int P, int p, int c, const float *__restrict__ x,
                                           double *s1_out, double *s2_out)
 {
-    const size_t per = (size_t)N * HW, chunk = (per + P - 1) / P;
-    const size_t lo = p * chunk, hi = lo + chunk < per ? lo + chunk : per;
     double s1 = 0.0, s2 = 0.0;
-    for (size_t j = lo + threadIdx.x; j < hi; j += blockDim.x) {
-        double v = x[((j / HW) * C + c) * HW + j % HW];
+    for (ddad_bn_walk<Index> w(N, HW, P, p); w.more(); w.next()) {
+        double v = x[w.at(C, c)];
         s1 += v;
         s2 += v * v;
     }

@@ -156,6 +156,60 @@ static void test_bn(ddad_gpu_ctx *ctx, double tol, int n, int c, int hw, int rel
     free(dx), free(dg), free(dbt), free(ye), free(stats), free(bstats);
 }
 
+/* One forward (train), backward (in place) and eval pass of BatchNorm on the device; every
+ * result, downloaded in one host buffer: y, running mean and var, saved mean and invstd,
+ * forward sums, dx, dgamma, dbeta, backward sums, eval y. */
+static unsigned char *bn_pass(ddad_gpu_ctx *ctx, const ddad_bn_shape *s, int relu, const float *x, const float *gamma,
+                              const float *beta, const float *rm, const float *rv, const float *dy, size_t *bytes)
+{
+    const size_t nx = (size_t)s->n * s->c * s->hw, c = (size_t)s->c;
+    const size_t fl[11] = {nx, c, c, c, c, 0, nx, c, c, 0, nx}, db[11] = {0, 0, 0, 0, 0, 2 * c, 0, 0, 0, 2 * c, 0};
+    float *d_x = dev_upload(x, nx), *d_g = dev_upload(gamma, c), *d_b = dev_upload(beta, c);
+    float *d_rm = dev_upload(rm, c), *d_rv = dev_upload(rv, c), *d_dy = dev_upload(dy, nx);
+    float *d_y = dev_poisoned(nx), *d_sm = dev_poisoned(c), *d_si = dev_poisoned(c), *d_dg = dev_poisoned(c),
+          *d_dbt = dev_poisoned(c), *d_ye = dev_poisoned(nx);
+    double *d_fs = (double *)dev_alloc(sizeof(double) * 2 * c), *d_bs = (double *)dev_alloc(sizeof(double) * 2 * c);
+    const double count = (double)s->n * s->hw;
+    ddad_bn_forward_train_gpu(ctx, s, d_x, d_g, d_b, relu, d_y, d_rm, d_rv, d_sm, d_si, d_fs, count, NULL);
+    ddad_bn_backward_gpu(ctx, s, d_x, relu ? d_y : NULL, d_dy, d_g, d_sm, d_si, d_dy, d_dg, d_dbt, d_bs, count, NULL);
+    ddad_bn_forward_eval_gpu(ctx, s, d_x, d_g, d_b, relu, d_rm, d_rv, d_ye);
+    const void *src[11] = {d_y, d_rm, d_rv, d_sm, d_si, d_fs, d_dy, d_dg, d_dbt, d_bs, d_ye};
+    *bytes = 0;
+    for (int i = 0; i < 11; i++) *bytes += fl[i] * sizeof(float) + db[i] * sizeof(double);
+    unsigned char *out = (unsigned char *)malloc(*bytes), *at = out;
+    if (!out) {
+        fprintf(stderr, "out of host memory\n");
+        exit(1);
+    }
+    for (int i = 0; i < 11; i++) {
+        size_t b = fl[i] * sizeof(float) + db[i] * sizeof(double);
+        dev_copy_out(at, src[i], b);
+        at += b;
+    }
+    void *dev[] = {d_x, d_g, d_b, d_rm, d_rv, d_dy, d_y, d_sm, d_si, d_dg, d_dbt, d_ye, d_fs, d_bs};
+    for (int i = 0; i < 14; i++) dev_free(dev[i]);
+    return out;
+}
+
+/* Every BatchNorm kernel with 32-bit index arithmetic (what real shapes use) against its
+ * 64-bit instantiation (tensors past 2^31 elements): the same elements in the same order,
+ * so the same bits. */
+static void test_bn_index_width(ddad_gpu_ctx *ctx, int n, int c, int hw, int relu)
+{
+    ddad_bn_shape s = {n, c, hw};
+    size_t nx = (size_t)n * c * hw, b32, b64;
+    float *x = host_rand(nx, -2, 3), *gamma = host_rand(c, 0.5f, 1.5f), *beta = host_rand(c, -0.5f, 0.5f);
+    float *rm = host_rand(c, -0.2f, 0.2f), *rv = host_rand(c, 0.5f, 2.0f), *dy = host_rand(nx, -1, 1);
+    printf(" batchnorm n%d c%d hw%d relu%d: 32-bit against 64-bit index arithmetic\n", n, c, hw, relu);
+    unsigned char *r32 = bn_pass(ctx, &s, relu, x, gamma, beta, rm, rv, dy, &b32);
+    ddad_bn_gpu_force_wide_index(1);
+    unsigned char *r64 = bn_pass(ctx, &s, relu, x, gamma, beta, rm, rv, dy, &b64);
+    ddad_bn_gpu_force_wide_index(0);
+    int same = b32 == b64 && memcmp(r32, r64, b32) == 0;
+    check_scalar("bn: every output bit for bit (1 = equal)", same, 1.0, 0.0);
+    free(r32), free(r64), free(x), free(gamma), free(beta), free(rm), free(rv), free(dy);
+}
+
 static void test_relu_softmax(ddad_gpu_ctx *ctx, double tol)
 {
     const int n = 4, c = 2, hw = 4096;
@@ -209,6 +263,8 @@ int main(void)
     test_bn(ctx, TOL_FP32, 16, 16, 1024, 1);
     test_bn(ctx, TOL_FP32, 8, 128, 4096, 0);
     test_bn(ctx, TOL_FP32, 16, 2048, 1, 1);                // BatchNorm1d
+    test_bn_index_width(ctx, 16, 16, 1024, 1);
+    test_bn_index_width(ctx, 3, 5, 37, 0);   // slices and the block's stride not multiples of HW
     test_relu_softmax(ctx, TOL_FP32);
     test_ctx_free(ctx);
     return gpu_test_finish("test_gpu_layers");

@@ -19,7 +19,8 @@ target_compile_definitions(ddad_emu_kernels PUBLIC DDAD_CUDA_EMU=1)
 target_include_directories(ddad_emu_kernels PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(ddad_emu_kernels PUBLIC ddadcore)   # include paths and definitions
 # the kernels' explicitly rounded intrinsics must stay plain IEEE operations
-target_compile_options(ddad_emu_kernels PRIVATE -ffp-contract=off -Wall -Wextra -Wno-unused-parameter
+# (-Wno-unknown-pragmas: g++ ignores nvcc's #pragma unroll, as it should)
+target_compile_options(ddad_emu_kernels PRIVATE -ffp-contract=off -Wall -Wextra -Wno-unused-parameter -Wno-unknown-pragmas
                                                 $<$<BOOL:${DDAD_WERROR}>:-Werror>)
 
 foreach(t layers ops)
