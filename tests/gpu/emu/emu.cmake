@@ -22,6 +22,11 @@ target_link_libraries(ddad_emu_kernels PUBLIC ddadcore)   # include paths and de
 # (-Wno-unknown-pragmas: g++ ignores nvcc's #pragma unroll, as it should)
 target_compile_options(ddad_emu_kernels PRIVATE -ffp-contract=off -Wall -Wextra -Wno-unused-parameter -Wno-unknown-pragmas
                                                 $<$<BOOL:${DDAD_WERROR}>:-Werror>)
+# AddressSanitizer on the kernels and the tests: an out-of-bounds access in a kernel is
+# reported with its line, as compute-sanitizer's memcheck would on a GPU. (Leak checking
+# is off: it is not what these tests are for, and it fails under ptrace in some CI sandboxes.)
+target_compile_options(ddad_emu_kernels PUBLIC -fsanitize=address -fno-omit-frame-pointer -g)
+target_link_options(ddad_emu_kernels PUBLIC -fsanitize=address)
 
 foreach(t layers ops)
   set(exe test_gpu_${t}_emu)
@@ -31,7 +36,7 @@ foreach(t layers ops)
   target_link_libraries(${exe} PRIVATE ddad_emu_kernels ddadcore)
   set_target_properties(${exe} PROPERTIES LINKER_LANGUAGE CXX)
   add_test(NAME gpu.emu_${t} COMMAND ${exe})
-  set_tests_properties(gpu.emu_${t} PROPERTIES LABELS "unit;emu")
+  set_tests_properties(gpu.emu_${t} PROPERTIES LABELS "unit;emu" ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")
 endforeach()
 # test_gpu_ops.c computes its expected FPI images inline, rounded as src/data/fpi.c rounds them
 set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/../test_gpu_ops.c PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")
@@ -49,4 +54,5 @@ add_test(NAME gpu.emu_bad_launch
          COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:test_simt_emu> -DARGS=config -DEXPECT_RC=1
                  "-DEXPECT_ERR=a block too large: launch of k_nothing .*more than 1024 threads"
                  -P ${DDAD_TEST_DIR}/expect_exit.cmake)
-set_tests_properties(gpu.emu_self gpu.emu_divergent_barrier gpu.emu_bad_launch PROPERTIES LABELS "unit;emu")
+set_tests_properties(gpu.emu_self gpu.emu_divergent_barrier gpu.emu_bad_launch PROPERTIES LABELS "unit;emu"
+                     ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")
