@@ -8,7 +8,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 dir=build-carry
-targets=(ddad test_gpu_layers test_gpu_ops test_gpu_models test_gpu_comm bench_gpu_step bench_conv_algos bench_bn_relu bench_bn_stats bench_bn_index bench_bn_cols bench_conv_gemm bench_adam)
+targets=(ddad test_gpu_layers test_gpu_ops test_gpu_models test_gpu_comm test_gpu_conv_gemm bench_gpu_step bench_conv_algos bench_bn_relu bench_bn_stats bench_bn_index bench_bn_cols bench_conv_gemm bench_adam)
 # x86-64-v3 (AVX2): the GPU node's CPU is not this machine's, so no -march=native
 cmake -S . -B "$dir/cmake" -DCMAKE_BUILD_TYPE=Release -DDDAD_CUDA=ON -DDDAD_CUDA_ARCHS=90 -DDDAD_CPU_ARCH=x86-64-v3 >/dev/null
 cmake --build "$dir/cmake" -j "${JOBS:-2}" --target "${targets[@]}"

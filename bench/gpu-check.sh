@@ -52,7 +52,7 @@ nvidia-smi >>"$log" 2>&1 || true
 
 # ---- 1. binaries: carried, or built here ----
 bin=""
-targets="ddad test_gpu_layers test_gpu_ops test_gpu_models test_gpu_comm bench_gpu_step bench_conv_algos bench_bn_relu bench_bn_stats bench_bn_index bench_bn_cols bench_conv_gemm bench_adam"
+targets="ddad test_gpu_layers test_gpu_ops test_gpu_models test_gpu_comm test_gpu_conv_gemm bench_gpu_step bench_conv_algos bench_bn_relu bench_bn_stats bench_bn_index bench_bn_cols bench_conv_gemm bench_adam"
 if [ -x build-carry/bin/test_gpu_layers ]; then
   export LD_LIBRARY_PATH="$root/build-carry/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   if ldd build-carry/bin/test_gpu_layers | grep -q "not found"; then
@@ -88,6 +88,8 @@ run_test() {   # name, timeout, command...
 run_test gpu.layers 120 "$bin/test_gpu_layers"
 run_test gpu.ops 120 "$bin/test_gpu_ops"
 run_test gpu.models 180 "$bin/test_gpu_models"
+run_test gpu.conv_gemm 60 "$bin/test_gpu_conv_gemm"
+run_test gpu.layers_gemm 120 env DDAD_CONV_ENGINE=gemm "$bin/test_gpu_layers"
 run_test gpu.comm_np2 120 env DDAD_NCCL_FORCE=1 mpirun -np 2 --oversubscribe -x DDAD_NCCL_FORCE -x LD_LIBRARY_PATH "$bin/test_gpu_comm"
 run_test gpu.comm_np3 120 mpirun -np 3 --oversubscribe -x LD_LIBRARY_PATH "$bin/test_gpu_comm"
 
@@ -232,7 +234,7 @@ row() {   # label, ours key, torch key, target
   echo
   echo "| test | result |"
   echo "| --- | --- |"
-  for k in gpu.layers gpu.ops gpu.models gpu.comm_np2 gpu.comm_np3 e2e.run pipe.data pipe.np2 pipe.gpu_stages memcheck; do echo "| $k | ${status[$k]:-not run} |"; done
+  for k in gpu.layers gpu.ops gpu.models gpu.conv_gemm gpu.layers_gemm gpu.comm_np2 gpu.comm_np3 e2e.run pipe.data pipe.np2 pipe.gpu_stages memcheck; do echo "| $k | ${status[$k]:-not run} |"; done
   echo
   echo "| workload (img/s unless noted)      |         ddad |      PyTorch | speedup |     target |"
   echo "| ---------------------------------- | -----------: | -----------: | ------: | ---------: |"

@@ -7,7 +7,9 @@
     name = $0
     sub(/^ *[0-9.]+ +\([^)]*\) +\([^)]*\) +/, "", name)
     g = "other"
+    sub(/^void /, "", name)   # templates are listed with their return type
     if (name ~ /^k_bn_/) g = "batchnorm"
+    else if (name ~ /^k_im2col|^k_col2im|^k_sum_batches/) g = "gemm_conv"   # the GEMM engine's own kernels
     else if (name ~ /implicit_convolve_sgemm/) g = "legacy_conv"
     else if (name ~ /nchwToNhwc|nhwcToNchw|tensorTransform/) g = "transpose"
     else if (name ~ /dgrad|wgrad|ImplicitGemmConvolution|ReduceSplitK/) g = "tc_conv"

@@ -1,12 +1,16 @@
-// cuDNN convolution plans: descriptors cached per geometry, one algorithm chosen per
-// operation on first use, the shared preallocated workspace.
+// Convolution plans: descriptors cached per geometry; per operation, on first use, an
+// engine and algorithm: cuDNN's pick, or the GEMM engine (conv_gemm_gpu.h) where it times
+// faster; the shared preallocated workspace.
 #include "cuda/conv_plan.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "cuda/c_api.h"
+#include "cuda/conv_gemm_gpu.h"
 #include "cuda/cuda_check.h"
+
+enum { ENGINE_CUDNN = 0, ENGINE_GEMM = 1 };
 
 struct ddad_conv_plan {
     ddad_conv_geom g;
@@ -14,6 +18,7 @@ struct ddad_conv_plan {
     cudnnFilterDescriptor_t wd;
     cudnnConvolutionDescriptor_t cd;
     int chosen[3];
+    int engine[3];
     int algo[3];
     cudnnMathType_t math[3];
     size_t ws[3];
@@ -28,6 +33,7 @@ static const char *const k_bwdf_names[] = {"algo_0", "algo_1", "fft", "algo_3", 
 extern "C" const char *ddad_conv_plan_algo_name(const ddad_conv_plan *p, int op)
 {
     if (!p->chosen[op]) return "";
+    if (p->engine[op] == ENGINE_GEMM) return "im2col_gemm";
     int a = p->algo[op];
     if (op == DDAD_CONV_FWD) return a >= 0 && a < 8 ? k_fwd_names[a] : "?";
     if (op == DDAD_CONV_BWD_DATA) return a >= 0 && a < 6 ? k_bwdd_names[a] : "?";
@@ -110,11 +116,9 @@ static int pick(const ddad_gpu_ctx *ctx, int op, const Perf *perf, int count, in
     return -1;
 }
 
-static void choose(ddad_gpu_ctx *ctx, ddad_conv_plan *p, int op, const void *a, const void *b, void *out, float beta)
+static void choose_cudnn(ddad_gpu_ctx *ctx, ddad_conv_plan *p, int op, const void *a, const void *b, void *out,
+                         int find)
 {
-    // Timing the algorithms (Find) runs kernels and overwrites `out`: only outside capture
-    // and when the call does not accumulate into `out`.
-    const int find = ctx->find_algorithms && beta == 0.0f && !ddad_gpu_ctx_capturing(ctx);
     DDAD_CHECK_CUDNN(cudnnSetConvolutionMathType(p->cd, ctx->precision == DDAD_PREC_FP32 ? CUDNN_FMA_MATH
                                                                                          : CUDNN_TENSOR_OP_MATH));
     enum { MAXA = 16 };
@@ -156,38 +160,109 @@ static void choose(ddad_gpu_ctx *ctx, ddad_conv_plan *p, int op, const void *a, 
                    "within %zu bytes of workspace (set DDAD_CUDNN_WORKSPACE_MB higher)",
                    op, p->g.n, p->g.c, p->g.h, p->g.w, p->g.k, p->g.kh, p->g.kw, p->g.stride,
                    ctx->precision == DDAD_PREC_FP32 ? "fp32" : "tf32", ctx->workspace_bytes);
+    p->engine[op] = ENGINE_CUDNN;
+}
+
+// DDAD_CONV_ENGINE: "cudnn" or "gemm" forces one engine for every convolution (the tests
+// check each; the lab times each); unset or "auto": cuDNN's pick, replaced by the GEMM
+// engine where it times faster.
+static int engine_override(void)
+{
+    const char *e = getenv("DDAD_CONV_ENGINE");
+    if (!e || !*e || strcmp(e, "auto") == 0) return -1;
+    if (strcmp(e, "cudnn") == 0) return ENGINE_CUDNN;
+    if (strcmp(e, "gemm") == 0) return ENGINE_GEMM;
+    ddad_fatal(DDAD_EXIT_USAGE, "DDAD_CONV_ENGINE=%s: expected auto, cudnn or gemm (or leave it unset)", e);
+}
+
+// One operation on the plan's chosen engine: a = x / dy / x, b = w / w / dy (forward, data,
+// filter), as the public functions below take them.
+static void run_op(ddad_gpu_ctx *ctx, ddad_conv_plan *p, int op, const float *a, const float *b, float *out,
+                   float beta)
+{
+    if (p->engine[op] == ENGINE_GEMM) {
+        if (op == DDAD_CONV_FWD)
+            ddad_conv_gemm_forward(ctx, &p->g, a, b, out, beta, ctx->workspace);
+        else if (op == DDAD_CONV_BWD_DATA)
+            ddad_conv_gemm_backward_data(ctx, &p->g, a, b, out, beta, ctx->workspace);
+        else
+            ddad_conv_gemm_backward_filter(ctx, &p->g, a, b, out, beta, ctx->workspace);
+        return;
+    }
+    const float alpha = 1.0f;
+    DDAD_CHECK_CUDNN(cudnnSetConvolutionMathType(p->cd, p->math[op]));
+    if (op == DDAD_CONV_FWD)
+        DDAD_CHECK_CUDNN(cudnnConvolutionForward(ctx->cudnn, &alpha, p->xd, a, p->wd, b, p->cd,
+                                                 (cudnnConvolutionFwdAlgo_t)p->algo[op], ctx->workspace, p->ws[op],
+                                                 &beta, p->yd, out));
+    else if (op == DDAD_CONV_BWD_DATA)
+        DDAD_CHECK_CUDNN(cudnnConvolutionBackwardData(ctx->cudnn, &alpha, p->wd, b, p->yd, a, p->cd,
+                                                      (cudnnConvolutionBwdDataAlgo_t)p->algo[op], ctx->workspace,
+                                                      p->ws[op], &beta, p->xd, out));
+    else
+        DDAD_CHECK_CUDNN(cudnnConvolutionBackwardFilter(ctx->cudnn, &alpha, p->xd, a, p->yd, b, p->cd,
+                                                        (cudnnConvolutionBwdFilterAlgo_t)p->algo[op], ctx->workspace,
+                                                        p->ws[op], &beta, p->wd, out));
+}
+
+// Mean milliseconds of 3 runs of the op on its current engine, after one warm-up run, on
+// the context's stream (outside capture; `out` is overwritten).
+static float time_op(ddad_gpu_ctx *ctx, ddad_conv_plan *p, int op, const float *a, const float *b, float *out)
+{
+    cudaEvent_t t0, t1;
+    DDAD_CHECK_CUDA(cudaEventCreate(&t0));
+    DDAD_CHECK_CUDA(cudaEventCreate(&t1));
+    run_op(ctx, p, op, a, b, out, 0.0f);
+    DDAD_CHECK_CUDA(cudaEventRecord(t0, ctx->stream));
+    for (int r = 0; r < 3; r++) run_op(ctx, p, op, a, b, out, 0.0f);
+    DDAD_CHECK_CUDA(cudaEventRecord(t1, ctx->stream));
+    DDAD_CHECK_CUDA(cudaEventSynchronize(t1));
+    float ms = 0.0f;
+    DDAD_CHECK_CUDA(cudaEventElapsedTime(&ms, t0, t1));
+    DDAD_CHECK_CUDA(cudaEventDestroy(t0));
+    DDAD_CHECK_CUDA(cudaEventDestroy(t1));
+    return ms / 3.0f;
+}
+
+static void choose(ddad_gpu_ctx *ctx, ddad_conv_plan *p, int op, const float *a, const float *b, float *out,
+                   float beta)
+{
+    const int forced = engine_override();
+    const size_t gemm_ws = ddad_conv_gemm_workspace_bytes(&p->g, op);
     p->chosen[op] = 1;
+    if (forced == ENGINE_GEMM) {
+        ddad_gpu_ctx_reserve(ctx, gemm_ws);   // refuses, with a message, to grow during capture
+        p->engine[op] = ENGINE_GEMM;
+        return;
+    }
+    // Timing (cuDNN's Find, and the engines against each other) runs the op and overwrites
+    // `out`: only outside capture and when the call does not accumulate into `out`.
+    const int find = ctx->find_algorithms && beta == 0.0f && !ddad_gpu_ctx_capturing(ctx);
+    choose_cudnn(ctx, p, op, a, b, out, find);
+    if (forced == ENGINE_CUDNN || !find || gemm_ws > ctx->workspace_bytes) return;
+    const float t_cudnn = time_op(ctx, p, op, a, b, out);
+    p->engine[op] = ENGINE_GEMM;
+    const float t_gemm = time_op(ctx, p, op, a, b, out);
+    if (!(t_gemm < t_cudnn)) p->engine[op] = ENGINE_CUDNN;
 }
 
 extern "C" void ddad_conv_plan_forward(ddad_gpu_ctx *ctx, ddad_conv_plan *p, const float *x, const float *w, float *y,
                                        float beta)
 {
     if (!p->chosen[DDAD_CONV_FWD]) choose(ctx, p, DDAD_CONV_FWD, x, w, y, beta);
-    const float alpha = 1.0f;
-    DDAD_CHECK_CUDNN(cudnnSetConvolutionMathType(p->cd, p->math[DDAD_CONV_FWD]));
-    DDAD_CHECK_CUDNN(cudnnConvolutionForward(ctx->cudnn, &alpha, p->xd, x, p->wd, w, p->cd,
-                                             (cudnnConvolutionFwdAlgo_t)p->algo[DDAD_CONV_FWD], ctx->workspace,
-                                             p->ws[DDAD_CONV_FWD], &beta, p->yd, y));
+    run_op(ctx, p, DDAD_CONV_FWD, x, w, y, beta);
 }
 
 extern "C" void ddad_conv_plan_backward_data(ddad_gpu_ctx *ctx, ddad_conv_plan *p, const float *dy, const float *w,
                                              float *dx, float beta)
 {
     if (!p->chosen[DDAD_CONV_BWD_DATA]) choose(ctx, p, DDAD_CONV_BWD_DATA, dy, w, dx, beta);
-    const float alpha = 1.0f;
-    DDAD_CHECK_CUDNN(cudnnSetConvolutionMathType(p->cd, p->math[DDAD_CONV_BWD_DATA]));
-    DDAD_CHECK_CUDNN(cudnnConvolutionBackwardData(ctx->cudnn, &alpha, p->wd, w, p->yd, dy, p->cd,
-                                                  (cudnnConvolutionBwdDataAlgo_t)p->algo[DDAD_CONV_BWD_DATA],
-                                                  ctx->workspace, p->ws[DDAD_CONV_BWD_DATA], &beta, p->xd, dx));
+    run_op(ctx, p, DDAD_CONV_BWD_DATA, dy, w, dx, beta);
 }
 
 extern "C" void ddad_conv_plan_backward_filter(ddad_gpu_ctx *ctx, ddad_conv_plan *p, const float *x, const float *dy,
                                                float *dw, float beta)
 {
     if (!p->chosen[DDAD_CONV_BWD_FILTER]) choose(ctx, p, DDAD_CONV_BWD_FILTER, x, dy, dw, beta);
-    const float alpha = 1.0f;
-    DDAD_CHECK_CUDNN(cudnnSetConvolutionMathType(p->cd, p->math[DDAD_CONV_BWD_FILTER]));
-    DDAD_CHECK_CUDNN(cudnnConvolutionBackwardFilter(ctx->cudnn, &alpha, p->xd, x, p->yd, dy, p->cd,
-                                                    (cudnnConvolutionBwdFilterAlgo_t)p->algo[DDAD_CONV_BWD_FILTER],
-                                                    ctx->workspace, p->ws[DDAD_CONV_BWD_FILTER], &beta, p->wd, dw));
+    run_op(ctx, p, DDAD_CONV_BWD_FILTER, x, dy, dw, beta);
 }

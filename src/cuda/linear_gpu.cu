@@ -2,6 +2,7 @@
 // column-major A^T (c x r, leading dimension c), so each product is written transposed.
 #include "cuda/c_api.h"
 #include "cuda/cuda_check.h"
+#include "cuda/gemm_gpu.h"
 #include "cuda/kernels.cuh"
 #include "cuda/linear_gpu.h"
 
@@ -29,21 +30,16 @@ extern "C" void ddad_linear_forward_gpu(ddad_gpu_ctx *ctx, int n, int in, int ou
     DDAD_LAUNCH(k_bias_fill, ddad_blocks(total), DDAD_THREADS, ctx->stream, total, out, b, y);
     DDAD_CHECK_LAUNCH("linear bias");
     // Y^T (out x n) = W (out x in) X^T (in x n): W is stored as W^T column-major, so op T.
-    const float one = 1.0f;
-    DDAD_CHECK_CUBLAS(cublasSgemm(ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, out, n, in, &one, w, in, x, in, &one, y, out));
+    ddad_sgemm_gpu(ctx, 1, 0, out, n, in, 1.0f, w, in, 0, x, in, 0, 1.0f, y, out, 0, 1);
 }
 
 extern "C" void ddad_linear_backward_gpu(ddad_gpu_ctx *ctx, int n, int in, int out, const float *x, const float *w,
                                          const float *dy, float *dx, float *dw, float *db)
 {
-    const float one = 1.0f, zero = 0.0f;
     DDAD_LAUNCH(k_column_sum, (out + DDAD_THREADS - 1) / DDAD_THREADS, DDAD_THREADS, ctx->stream, n, out, dy, db);
     DDAD_CHECK_LAUNCH("linear bias gradient");
     // dW^T (in x out) = X^T (in x n) dY (n x out)
-    DDAD_CHECK_CUBLAS(cublasSgemm(ctx->cublas, CUBLAS_OP_N, CUBLAS_OP_T, in, out, n, &one, x, in, dy, out, &zero, dw,
-                                  in));
+    ddad_sgemm_gpu(ctx, 0, 1, in, out, n, 1.0f, x, in, 0, dy, out, 0, 0.0f, dw, in, 0, 1);
     // dX^T (in x n) = W^T (in x out) dY^T (out x n)
-    if (dx)
-        DDAD_CHECK_CUBLAS(cublasSgemm(ctx->cublas, CUBLAS_OP_N, CUBLAS_OP_N, in, n, out, &one, w, in, dy, out, &zero,
-                                      dx, in));
+    if (dx) ddad_sgemm_gpu(ctx, 0, 0, in, n, out, 1.0f, w, in, 0, dy, out, 0, 0.0f, dx, in, 0, 1);
 }

@@ -5,14 +5,19 @@ if(DDAD_HAVE_CUDA)
   # their expected FPI images are computed inline, rounded as src/data/fpi.c rounds them
   set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/test_gpu_ops.c ${CMAKE_CURRENT_LIST_DIR}/test_gpu_models.c
                               PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")
-  foreach(t test_gpu_layers test_gpu_ops test_gpu_models test_gpu_comm)
+  foreach(t test_gpu_layers test_gpu_ops test_gpu_models test_gpu_comm test_gpu_conv_gemm)
     ddad_add_test_exe(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c)
     target_include_directories(${t} PRIVATE ${CMAKE_CURRENT_LIST_DIR})
   endforeach()
   add_test(NAME gpu.layers COMMAND test_gpu_layers)
   add_test(NAME gpu.ops COMMAND test_gpu_ops)
   add_test(NAME gpu.models COMMAND test_gpu_models)
-  set_tests_properties(gpu.layers gpu.ops gpu.models PROPERTIES LABELS gpu SKIP_RETURN_CODE ${DDAD_GPU_SKIP})
+  add_test(NAME gpu.conv_gemm COMMAND test_gpu_conv_gemm)
+  # the layers again with every convolution on the GEMM engine (gpu.layers: each plan's choice)
+  add_test(NAME gpu.layers_gemm COMMAND test_gpu_layers)
+  set_tests_properties(gpu.layers_gemm PROPERTIES ENVIRONMENT "DDAD_CONV_ENGINE=gemm")
+  set_tests_properties(gpu.layers gpu.ops gpu.models gpu.conv_gemm gpu.layers_gemm PROPERTIES LABELS gpu
+                       SKIP_RETURN_CODE ${DDAD_GPU_SKIP})
   # gpu.emu_layers, gpu.emu_ops: the same tests on the CPU emulator, wherever CUDA builds.
   include(${CMAKE_CURRENT_LIST_DIR}/emu/emu.cmake)
   # The trainers' loss-ring schedule: host code, runs without a GPU.

@@ -3,8 +3,10 @@
 # compiled as C++ through a generated wrapper that includes the emulator first; the test
 # programs link those objects instead of the library's CUDA ones.
 enable_language(CXX)
-set(DDAD_EMU_KERNEL_FILES activation_gpu adam_gpu batch_gpu batchnorm_gpu loss_gpu maps_gpu)
-set(emu_sources ${CMAKE_CURRENT_LIST_DIR}/simt_emu.cpp)
+set(DDAD_EMU_KERNEL_FILES activation_gpu adam_gpu batch_gpu batchnorm_gpu conv_gemm_gpu linear_gpu loss_gpu
+                          maps_gpu)
+# gemm_emu.cpp stands in for gemm_gpu.cu (cuBLAS): the column-major GEMM, on the CPU
+set(emu_sources ${CMAKE_CURRENT_LIST_DIR}/simt_emu.cpp ${CMAKE_CURRENT_LIST_DIR}/gemm_emu.cpp)
 foreach(f ${DDAD_EMU_KERNEL_FILES})
   set(wrapper ${CMAKE_CURRENT_BINARY_DIR}/emu/${f}_emu.cpp)
   file(CONFIGURE OUTPUT ${wrapper}
@@ -28,7 +30,7 @@ target_compile_options(ddad_emu_kernels PRIVATE -ffp-contract=off -Wall -Wextra 
 target_compile_options(ddad_emu_kernels PUBLIC -fsanitize=address -fno-omit-frame-pointer -g)
 target_link_options(ddad_emu_kernels PUBLIC -fsanitize=address)
 
-foreach(t layers ops)
+foreach(t layers ops conv_gemm)
   set(exe test_gpu_${t}_emu)
   add_executable(${exe} ${CMAKE_CURRENT_LIST_DIR}/../test_gpu_${t}.c)
   target_include_directories(${exe} PRIVATE ${CMAKE_CURRENT_LIST_DIR}/..)
