@@ -16,6 +16,7 @@
 #include "cuda/ae_gpu.h"
 #include "cuda/ae_train_gpu.h"
 #include "cuda/batch_gpu.h"
+#include "cuda/conv_plan.h"
 #include "cuda/gpu_ctx.h"
 #include "cuda/maps_gpu.h"
 #include "cuda/refine_gpu.h"
@@ -117,6 +118,7 @@ int main(int argc, char **argv)
         ddad_ae_gpu_upload(ae, ddad_ae_paramset(host));
         ddad_ae_gpu_trainer *t = ddad_ae_gpu_trainer_create(ae, d_img, d_order, sched, B, &opt, 50, graph);
         ddad_ae_gpu_trainer_run(t, 10);   // warm-up: algorithm choice, capture
+        if (graph) ddad_conv_plans_print(ctx, stdout);   // which engine each operation chose
         train_arg a = {t};
         const int iters = steps / 5 > 0 ? steps / 5 : 1;
         profiled_rep(ctx, iters, train_once, &a);
@@ -197,6 +199,7 @@ int main(int argc, char **argv)
             ddad_refine_gpu_trainer *t = ddad_refine_gpu_trainer_create(ref, members, K, 1, d_img, S, S, d_patch,
                                                                         rsched, RB, RB, &ropt, NULL, 50, 1, block);
             ddad_refine_gpu_trainer_run(t, 2 * BLOCK);   // eager first uses, captures
+            if (v == 0) ddad_conv_plans_print(ctx, stdout);   // the AE's plans again, and the refiner's
             refine_arg a = {t};
             profiled_rep(ctx, iters, refine_once, &a);
             float ms = bench_time(ctx->stream, 5, iters, refine_once, &a);

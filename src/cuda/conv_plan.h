@@ -4,6 +4,8 @@
 #ifndef DDAD_CUDA_CONV_PLAN_H
 #define DDAD_CUDA_CONV_PLAN_H
 
+#include <stdio.h>
+
 #include "cuda/gpu_ctx.h"
 
 #ifdef __cplusplus
@@ -34,6 +36,10 @@ void ddad_conv_plan_backward_filter(ddad_gpu_ctx *ctx, ddad_conv_plan *p, const 
 
 /* Name of the algorithm chosen for an op ("" before it is chosen), for logs and benches. */
 const char *ddad_conv_plan_algo_name(const ddad_conv_plan *p, int op);
+
+/* One line per plan of the context: geometry, then the forward / backward-data /
+ * backward-filter choices ("im2col_gemm" for the GEMM engine), for benches and logs. */
+void ddad_conv_plans_print(const ddad_gpu_ctx *ctx, FILE *f);
 
 #ifdef __cplusplus
 }

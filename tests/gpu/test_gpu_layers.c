@@ -244,9 +244,11 @@ int main(void)
     for (int prec = 0; prec < 2; prec++) {
         double tol = prec ? TOL_TF32 : TOL_FP32;
         test_ctx_set_precision(ctx, prec ? DDAD_PREC_TF32 : DDAD_PREC_FP32);
-        printf("precision %s\n", prec ? "tf32" : "fp32");
 #ifdef DDAD_CUDA_EMU
         if (prec) break;   // the emulator's GEMM has one precision
+#endif
+        printf("precision %s\n", prec ? "tf32" : "fp32");
+#ifdef DDAD_CUDA_EMU
         printf(" conv2d, conv_transpose2d: cuDNN's, on a GPU only (the GEMM engine: gpu.emu_conv_gemm)\n");
 #else
         test_conv(ctx, tol, 8, 1, 64, 16, 4, 2, 1, 0);     // AE encoder 0
@@ -266,7 +268,8 @@ int main(void)
     test_bn(ctx, TOL_FP32, 8, 128, 4096, 0);
     test_bn(ctx, TOL_FP32, 16, 2048, 1, 1);                // BatchNorm1d
     test_bn_index_width(ctx, 16, 16, 1024, 1);
-    test_bn_index_width(ctx, 3, 5, 37, 0);   // slices and the block's stride not multiples of HW
+    test_bn_index_width(ctx, 7, 3, 1237, 0);   // 2 slices; the block's stride not a multiple of HW
+    test_bn_index_width(ctx, 300, 2, 37, 1);   // HW below the block's stride: several samples a step
     test_relu_softmax(ctx, TOL_FP32);
     test_ctx_free(ctx);
     return gpu_test_finish("test_gpu_layers");

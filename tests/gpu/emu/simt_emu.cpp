@@ -1,6 +1,8 @@
 // The emulator's scheduler (simt_emu.h): blocks one after another, each block's threads as
 // fibers (ucontext) on one host thread. A fiber runs until it reaches __syncthreads() or
-// returns; when every thread of the block waits at the barrier, all are released.
+// returns; when every thread of the block waits at the barrier, all are released. Threads
+// run in index order in one round, in reverse order in the next, and launches alternate
+// the first round's order, so a missing barrier shows whichever neighbour a thread reads.
 #include "simt_emu.h"
 
 #include <stdio.h>
@@ -81,11 +83,12 @@ __attribute__((noinline)) void init_fiber(int t)
     f.index.z = t / (ddad_emu_block_dim.x * ddad_emu_block_dim.y);
 }
 
-void run_block(const char *name, int threads)
+void run_block(const char *name, int threads, int reverse)
 {
     for (int t = 0; t < threads; t++) init_fiber(t);
-    for (;;) {
-        for (int t = 0; t < threads; t++) {
+    for (;; reverse = !reverse) {
+        for (int u = 0; u < threads; u++) {
+            const int t = reverse ? threads - 1 - u : u;
             if (g_fibers[t].state != RUNNABLE) continue;
             g_current = t;
             ddad_emu_thread_idx = g_fibers[t].index;
@@ -140,7 +143,7 @@ void ddad_emu_run(const char *name, dim3 grid, dim3 block, const std::function<v
                 ddad_emu_block_idx.x = x;
                 ddad_emu_block_idx.y = y;
                 ddad_emu_block_idx.z = z;
-                run_block(name, threads);
+                run_block(name, threads, (int)(g_counts.launches & 1));
                 g_counts.blocks++;
                 g_counts.threads += threads;
             }

@@ -6,13 +6,18 @@
 //   - DDAD_LAUNCH runs the grid block by block; each thread of a block is a fiber, and
 //     __syncthreads() switches fibers, so a block's threads meet at every barrier as on the
 //     GPU (a thread that exits while others wait at a barrier is reported as an error);
+//     threads run in index order and in reverse order in alternate rounds, so a missing
+//     barrier shows as stale reads whichever neighbour a thread reads;
 //   - launch configurations are checked with the GPU's limits, and DDAD_CHECK_LAUNCH ends
 //     the run with the launch's name, as a failed launch would;
 //   - the explicitly rounded intrinsics (__fadd_rn, ...) are plain IEEE operations, so
 //     these wrappers are compiled without floating-point contraction.
-// Only kernels that use no cuDNN, cuBLAS or runtime calls can run here; the libraries'
-// convolutions and GEMMs, timing, and everything about concurrency between blocks are
-// left to the GPU tests.
+// Only kernels that use no cuDNN, cuBLAS or runtime calls can run here (ddad_sgemm_gpu is
+// replaced by gemm_emu.cpp); the libraries' convolutions, timing, and everything about
+// concurrency between blocks are left to the GPU tests. Two blind spots: shared memory
+// keeps the previous block's values (a read before any write goes unseen), and under
+// AddressSanitizer only heap accesses are checked once a fiber has switched (its
+// swapcontext interceptor clears a fiber stack's shadow).
 #ifndef DDAD_TESTS_GPU_EMU_SIMT_EMU_H
 #define DDAD_TESTS_GPU_EMU_SIMT_EMU_H
 

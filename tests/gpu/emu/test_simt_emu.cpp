@@ -28,13 +28,14 @@ __global__ void k_indices(unsigned *hits, unsigned *where)
                100 * threadIdx.z;
 }
 
-// each thread reads its right-hand neighbour's value, with or without the barrier between
-__global__ void k_rotate(int barrier, int *out)
+// each thread reads its neighbour's value (shift 1: right, 63: left), with or without the
+// barrier between
+__global__ void k_rotate(int barrier, int shift, int *out)
 {
     __shared__ int sh[64];
     sh[threadIdx.x] = (int)(blockIdx.x * 100 + threadIdx.x);
     if (barrier) __syncthreads();
-    out[blockIdx.x * blockDim.x + threadIdx.x] = sh[(threadIdx.x + 1) % blockDim.x];
+    out[blockIdx.x * blockDim.x + threadIdx.x] = sh[(threadIdx.x + shift) % blockDim.x];
 }
 
 // a tree sum with a barrier per level, as the project's block reductions do
@@ -82,18 +83,29 @@ static int run_checks(void)
               after.threads - before.threads == n);
 
     static int out[4 * 64];
-    DDAD_LAUNCH(k_rotate, 4, 64, 0, 1, out);
-    DDAD_CHECK_LAUNCH("rotate");
-    bool rotated = true;
-    for (int b = 0; b < 4; b++)
-        for (int t = 0; t < 64; t++) rotated = rotated && out[b * 64 + t] == b * 100 + (t + 1) % 64;
-    check("with __syncthreads(): each thread reads its neighbour's write", rotated);
-    DDAD_LAUNCH(k_rotate, 4, 64, 0, 0, out);
-    DDAD_CHECK_LAUNCH("rotate");
-    bool stale = false;
-    for (int b = 1; b < 4; b++)
-        for (int t = 0; t < 63; t++) stale = stale || out[b * 64 + t] != b * 100 + t + 1;
-    check("without it: threads read values not yet written (the bug shows)", stale);
+    for (int shift = 1; shift < 64; shift += 62) {
+        const char *side = shift == 1 ? "right" : "left";
+        char what[96];
+        DDAD_LAUNCH(k_rotate, 4, 64, 0, 1, shift, out);
+        DDAD_CHECK_LAUNCH("rotate");
+        bool rotated = true;
+        for (int b = 0; b < 4; b++)
+            for (int t = 0; t < 64; t++) rotated = rotated && out[b * 64 + t] == b * 100 + (t + shift) % 64;
+        snprintf(what, sizeof what, "with __syncthreads(): each thread reads its %s neighbour's write", side);
+        check(what, rotated);
+        // Without the barrier: in one thread order 63 of each block's 64 threads read before
+        // their neighbour writes, in the other only one does; launches alternate the order,
+        // so one of two launches shows the bug in full, whichever side is read.
+        int stale[2] = {0, 0};
+        for (int run = 0; run < 2; run++) {
+            DDAD_LAUNCH(k_rotate, 4, 64, 0, 0, shift, out);
+            DDAD_CHECK_LAUNCH("rotate");
+            for (int b = 1; b < 4; b++)
+                for (int t = 0; t < 64; t++) stale[run] += out[b * 64 + t] != b * 100 + (t + shift) % 64;
+        }
+        snprintf(what, sizeof what, "without it: the %s neighbour read stale by 63 threads a block", side);
+        check(what, (stale[0] == 3 * 63 && stale[1] == 3) || (stale[0] == 3 && stale[1] == 3 * 63));
+    }
 
     static int in[5 * 128], sums[5];
     for (int i = 0; i < 5 * 128; i++) in[i] = i % 7 + 1;
