@@ -38,7 +38,8 @@ ddad_conv_shape ddad_conv_shape_make(int n, int c, int h, int w, int k, int ksiz
     s.slots = n < threads ? n : threads;
     if (s.slots < 1) s.slots = 1;
     s.algo = DDAD_CONV_IM2COL;
-    if (stride == 1 && (k <= DDAD_CONV_DIRECT_MAX_K || c <= DDAD_CONV_DIRECT_MAX_K))
+    /* the direct path's data gradient pads by ksize - 1 - pad, so it needs pad < ksize */
+    if (stride == 1 && pad < ksize && (k <= DDAD_CONV_DIRECT_MAX_K || c <= DDAD_CONV_DIRECT_MAX_K))
         s.algo = DDAD_CONV_DIRECT;
     else if (ddad_winograd_applies(&s) && c >= DDAD_WINOGRAD_MIN_CHANNELS && k >= DDAD_WINOGRAD_MIN_CHANNELS)
         s.algo = ddad_wfused_applies(&s) ? DDAD_CONV_WINOGRAD_FUSED : DDAD_CONV_WINOGRAD;

@@ -1,9 +1,10 @@
 /* The GEMM convolution engine (conv_gemm_gpu.h) against the CPU convolution (src/nn): the
  * forward, data-gradient and filter-gradient operations, each with beta = 0 (output not
  * read: it starts as NaN) and beta != 0 (accumulating), on the AE's 4x4 stride-2 layers,
- * a refiner-like 3x3 layer and odd shapes (non-square, a stride that skips pixels). On a
- * GPU with cuBLAS, in fp32 and tf32; in the CPU emulator, the kernels and the GEMM calls'
- * layouts (tests/gpu/emu/gemm_emu.cpp is the column-major definition). */
+ * a refiner-like 3x3 layer and odd shapes (non-square, a stride that skips pixels, padding
+ * wider than the kernel). On a GPU with cuBLAS, in fp32 and tf32; in the CPU emulator, the
+ * kernels and the GEMM calls' layouts (tests/gpu/emu/gemm_emu.cpp is the column-major
+ * definition). */
 #include "gpu_test.h"
 
 #include "cuda/conv_gemm_gpu.h"
@@ -76,6 +77,7 @@ int main(void)
         test_shape(ctx, tol, 2, 8, 16, 16, 8, 3, 1, 1);     // refiner-like 3x3
         test_shape(ctx, tol, 3, 3, 12, 7, 5, 3, 2, 0);      // non-square, no padding
         test_shape(ctx, tol, 1, 2, 9, 9, 3, 2, 3, 0);       // stride > kernel: pixels no patch covers
+        test_shape(ctx, tol, 2, 2, 4, 4, 3, 3, 1, 3);       // pad >= kernel: outputs that see only padding
     }
     test_ctx_free(ctx);
     return gpu_test_finish("test_gpu_conv_gemm");

@@ -291,6 +291,7 @@ int main(void)
     run_convt_case(3, 8, 8, 6, 2, 1, gemm_tol);
     run_convt_case(1, 2, 66, 64, 1, 0, gemm_tol);   /* a plane over 4096: col2im row by row */
     run_case(3, 128, 16, 16, 2, 3, 1, 1, DDAD_CONV_IM2COL, 1, gemm_tol);
+    run_case(2, 2, 4, 4, 3, 3, 1, 3, DDAD_CONV_IM2COL, 0, gemm_tol);   /* pad >= kernel: only padding at the rims */
     /* the choice ddad_conv_shape_make makes for the refiner's three layers */
     ddad_conv_shape a = ddad_conv_shape_make(8, 2, 64, 64, 128, 3, 1, 1);
     ddad_conv_shape m = ddad_conv_shape_make(8, 128, 64, 64, 128, 3, 1, 1);
@@ -300,6 +301,8 @@ int main(void)
     EXPECT(m.algo == (ddad_wfused_applies(&m) ? DDAD_CONV_WINOGRAD_FUSED : DDAD_CONV_WINOGRAD));
     EXPECT(o.algo == DDAD_CONV_DIRECT);
     EXPECT(e.algo == DDAD_CONV_IM2COL);
+    ddad_conv_shape wide_pad = ddad_conv_shape_make(2, 2, 4, 4, 3, 3, 1, 3);   /* the direct path needs pad < k */
+    EXPECT(wide_pad.algo == DDAD_CONV_IM2COL);
     if (failures) fprintf(stderr, "%d failure(s)\n", failures);
     return failures != 0;
 }
