@@ -17,6 +17,7 @@
 #include "core/rng.h"
 #include "cuda/cuda_check.h"
 #include "cuda/device.h"
+#include "cuda/conv_plan.h"
 #include "cuda/gpu_ctx.h"
 
 #define DDAD_TEST_SKIP 77
@@ -102,6 +103,7 @@ static inline ddad_gpu_ctx *test_ctx_create(ddad_gpu_precision precision)
 static inline void test_ctx_set_precision(ddad_gpu_ctx *ctx, ddad_gpu_precision p) { ctx->precision = p; }
 static inline void test_ctx_free(ddad_gpu_ctx *ctx)
 {
+    for (int i = 0; i < ctx->n_plans; i++) ddad_conv_plan_free(ctx->plans[i]);
     free(ctx->scratch);
     free(ctx);
 }

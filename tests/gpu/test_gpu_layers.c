@@ -1,6 +1,7 @@
 /* GPU layers against the CPU reference (src/nn) on random inputs, fp32 and tf32:
  * Conv2d, ConvTranspose2d, Linear, BatchNorm (1d/2d, train/eval, fused ReLU, in-place
- * backward), ReLU, channel softmax. Every GPU output starts as NaN. */
+ * backward), ReLU, channel softmax. Every GPU output starts as NaN. In the CPU emulator
+ * (gpu.emu_layers), fp32 only, and the convolutions on the GEMM engine. */
 #include "gpu_test.h"
 
 #include "cuda/activation_gpu.h"
@@ -16,7 +17,6 @@
 #include "nn/relu.h"
 #include "nn/softmax.h"
 
-#ifndef DDAD_CUDA_EMU   // cuDNN: not in the emulator
 static void test_conv(ddad_gpu_ctx *ctx, double tol, int n, int c, int h, int k, int ks, int st, int pad, int bias)
 {
     ddad_conv_shape s = ddad_conv_shape_make(n, c, h, h, k, ks, st, pad);
@@ -65,8 +65,6 @@ static void test_convt(ddad_gpu_ctx *ctx, double tol, int n, int cin, int hin, i
     for (int i = 0; i < 6; i++) dev_free(dev[i]);
     free(x), free(w), free(dy), free(y), free(dx), free(dw), free(ws);
 }
-
-#endif
 
 static void test_linear(ddad_gpu_ctx *ctx, double tol, int n, int in, int out)
 {
@@ -248,9 +246,6 @@ int main(void)
         if (prec) break;   // the emulator's GEMM has one precision
 #endif
         printf("precision %s\n", prec ? "tf32" : "fp32");
-#ifdef DDAD_CUDA_EMU
-        printf(" conv2d, conv_transpose2d: cuDNN's, on a GPU only (the GEMM engine: gpu.emu_conv_gemm)\n");
-#else
         test_conv(ctx, tol, 8, 1, 64, 16, 4, 2, 1, 0);     // AE encoder 0
         test_conv(ctx, tol, 8, 32, 16, 64, 4, 2, 1, 0);    // AE encoder 2
         test_conv(ctx, tol, 2, 2, 64, 128, 3, 1, 1, 1);    // refiner conv 0
@@ -258,7 +253,6 @@ int main(void)
         test_convt(ctx, tol, 8, 64, 4, 64);                // AE decoder 0
         test_convt(ctx, tol, 8, 16, 32, 1);                // AE decoder 9
         test_convt(ctx, tol, 8, 16, 32, 2);                // AE-U decoder 9
-#endif
         test_linear(ctx, tol, 16, 1024, 2048);             // linear_enc 0
         test_linear(ctx, tol, 16, 2048, 16);               // linear_enc 3
         test_linear(ctx, tol, 16, 16, 2048);               // linear_dec 0

@@ -3,10 +3,13 @@
 # compiled as C++ through a generated wrapper that includes the emulator first; the test
 # programs link those objects instead of the library's CUDA ones.
 enable_language(CXX)
-set(DDAD_EMU_KERNEL_FILES activation_gpu adam_gpu batch_gpu batchnorm_gpu conv_gemm_gpu linear_gpu loss_gpu
-                          maps_gpu)
-# gemm_emu.cpp stands in for gemm_gpu.cu (cuBLAS): the column-major GEMM, on the CPU
-set(emu_sources ${CMAKE_CURRENT_LIST_DIR}/simt_emu.cpp ${CMAKE_CURRENT_LIST_DIR}/gemm_emu.cpp)
+set(DDAD_EMU_KERNEL_FILES activation_gpu adam_gpu batch_gpu batchnorm_gpu conv_gemm_gpu conv_gpu linear_gpu
+                          loss_gpu maps_gpu)
+# Stand-ins for the two library boundaries: gemm_emu.cpp for gemm_gpu.cu (cuBLAS), the
+# column-major GEMM on the CPU; conv_plan_emu.cpp for conv_plan.cu (cuDNN), every
+# convolution on the GEMM engine.
+set(emu_sources ${CMAKE_CURRENT_LIST_DIR}/simt_emu.cpp ${CMAKE_CURRENT_LIST_DIR}/gemm_emu.cpp
+                ${CMAKE_CURRENT_LIST_DIR}/conv_plan_emu.cpp)
 foreach(f ${DDAD_EMU_KERNEL_FILES})
   set(wrapper ${CMAKE_CURRENT_BINARY_DIR}/emu/${f}_emu.cpp)
   file(CONFIGURE OUTPUT ${wrapper}
