@@ -1,81 +1,41 @@
-// Kernel lab: BatchNorm (train) statistics in one launch instead of three. Production
-// (batchnorm_gpu.cu) runs partial sums, an in-order sum of the partials, and a per-channel
-// parameter kernel (room for the sync-BN reducer between the last two). The variant here
-// lets the last block of each channel (an atomic ticket after a memory fence) add that
-// channel's partials in slice order and finish the channel: the same arithmetic in the
-// same order, so the same bits, with two fewer launches per BatchNorm (18 per AE step).
-// Both are validated against the CPU reference and timed on the AE's shapes; the apply pass
-// is shared. Prediction: a few microseconds per BatchNorm (launch gaps inside a graph).
+// Kernel lab: BatchNorm (train) statistics in one launch instead of three. The three-launch
+// path (batchnorm_gpu.cu: partial sums, an in-order sum of the partials, a per-channel
+// parameter kernel) leaves room for synchronised BatchNorm's reducer between the last two;
+// without a reducer, production now lets the last block of each channel (a ticket taken
+// after a memory fence) add that channel's partials in slice order and finish the channel:
+// the same arithmetic in the same order, so the same bits, with two fewer launches per
+// BatchNorm forward and one fewer per backward. Both paths of production's forward are
+// run here (a one-rank reducer selects the three-launch one), checked against the CPU
+// reference and against each other bit for bit, and timed as CUDA graph replays (as the
+// pipeline runs them) on the AE's first and last BatchNorm2d shapes, its BatchNorm1d, and
+// the refiner's. (An earlier version, timed eagerly on an H200, measured 17, 8 and 39 µs
+// against 20, 19 and 43 µs: bench/RESULTS.md.)
 #include <math.h>
 
 #include "bench_common.h"
 #include "cuda/batchnorm_gpu.h"
 #include "cuda/c_api.h"
 #include "cuda/gpu_ctx.h"
-#include "cuda/kernels.cuh"
 
 extern "C" {
 #include "nn/batchnorm.h"
 }
 
-__global__ void k_stats_fused(int N, int C, int HW, int P, const float *__restrict__ x, double *part,
-                              unsigned *tickets, const float *__restrict__ gamma, const float *__restrict__ beta,
-                              float *rmean, float *rvar, float *save_mean, float *save_invstd, float *scale,
-                              float *shift, double count)
-{
-    const int p = blockIdx.x, c = blockIdx.y;
-    double s1, s2;
-    ddad_bn_slice_sums<unsigned>(N, C, HW, P, p, c, x, &s1, &s2);   // the lab's shapes: N x HW < 2^32
-    __shared__ int last;
-    if (threadIdx.x == 0) {
-        part[(size_t)c * P + p] = s1;
-        part[(size_t)(C + c) * P + p] = s2;
-        __threadfence();
-        last = atomicAdd(&tickets[c], 1u) == (unsigned)(P - 1);
-    }
-    __syncthreads();
-    if (!last || threadIdx.x != 0) return;
-    __threadfence();
-    tickets[c] = 0;   // ready for the next launch
-    double a = 0.0, b = 0.0;
-    for (int q = 0; q < P; q++) {
-        a += ((volatile double *)part)[(size_t)c * P + q];
-        b += ((volatile double *)part)[(size_t)(C + c) * P + q];
-    }
-    double mean = a / count, var = b / count - mean * mean;
-    if (var < 0.0) var = 0.0;
-    double invstd = 1.0 / sqrt(var + DDAD_BN_EPS);
-    save_mean[c] = (float)mean;
-    save_invstd[c] = (float)invstd;
-    double unbiased = count > 1.0 ? var * count / (count - 1.0) : var;
-    rmean[c] = (float)((1.0 - DDAD_BN_MOMENTUM) * rmean[c] + DDAD_BN_MOMENTUM * mean);
-    rvar[c] = (float)((1.0 - DDAD_BN_MOMENTUM) * rvar[c] + DDAD_BN_MOMENTUM * unbiased);
-    scale[c] = (float)(gamma[c] * invstd);
-    shift[c] = (float)(beta[c] - mean * gamma[c] * invstd);
-}
+static void one_rank(double *, int, cudaStream_t, void *) {}
 
 typedef struct {
     ddad_gpu_ctx *ctx;
     ddad_bn_shape s;
-    int P, fused;
-    float *x, *g, *b, *rm, *rv, *sm, *si, *y, *scale, *shift;
-    double *stats, *part;
-    unsigned *tickets;
+    const ddad_gpu_reducer *red;   // NULL: one launch; the one-rank reducer: three
+    float *x, *g, *b, *rm, *rv, *sm, *si, *y;
+    double *stats;
 } arg_t;
 
 static void run(void *q)
 {
-    arg_t *a = (arg_t *)q;
-    if (!a->fused) {
-        ddad_bn_forward_train_gpu(a->ctx, &a->s, a->x, a->g, a->b, 1, a->y, a->rm, a->rv, a->sm, a->si, a->stats,
-                                  (double)a->s.n * a->s.hw, NULL);
-        return;
-    }
-    k_stats_fused<<<dim3(a->P, a->s.c), DDAD_THREADS, 0, a->ctx->stream>>>(
-        a->s.n, a->s.c, a->s.hw, a->P, a->x, a->part, a->tickets, a->g, a->b, a->rm, a->rv, a->sm, a->si, a->scale,
-        a->shift, (double)a->s.n * a->s.hw);
-    DDAD_CHECK_LAUNCH("fused statistics");
-    ddad_bn_apply_gpu(a->ctx, &a->s, a->x, a->scale, a->shift, 1, a->y);
+    const arg_t *a = (const arg_t *)q;
+    ddad_bn_forward_train_gpu(a->ctx, &a->s, a->x, a->g, a->b, 1, a->y, a->rm, a->rv, a->sm, a->si, a->stats,
+                              (double)a->s.n * a->s.hw, a->red);
 }
 
 int main(void)
@@ -84,68 +44,65 @@ int main(void)
     ddad_gpu_ctx *ctx = ddad_gpu_ctx_create(DDAD_PREC_FP32);
     ddad_rng rng;
     ddad_rng_init(&rng, 8, 0, 0, DDAD_RNG_TEST, 0);
-    const ddad_bn_shape shapes[] = {{64, 16, 32 * 32}, {64, 64, 4 * 4}, {8, 128, 64 * 64}};
-    const char *names[] = {"ae_enc0", "ae_enc3", "refiner"};
+    const ddad_bn_shape shapes[] = {{64, 16, 32 * 32}, {64, 64, 4 * 4}, {64, 2048, 1}, {8, 128, 64 * 64}};
+    const char *names[] = {"ae_enc0", "ae_enc3", "ae_bn1d", "refiner"};
+    const ddad_gpu_reducer three = {one_rank, NULL};
     int bad = 0;
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < 4; k++) {
         const ddad_bn_shape s = shapes[k];
-        const size_t n = (size_t)s.n * s.c * s.hw;
-        int P = (int)(n / s.c / 4096);
-        if (P < 1) P = 1;
-        if (P > 256) P = 256;
-        float *hx = (float *)malloc(n * 4), *hy = (float *)malloc(n * 4);
+        const size_t n = (size_t)s.n * s.c * s.hw, c4 = (size_t)s.c * 4;
+        float *hx = (float *)malloc(n * 4), *hy = (float *)malloc(n * 4), *hg = (float *)malloc(c4);
+        float *hb = (float *)malloc(c4), *hrm = (float *)calloc(s.c, 4), *hrv = (float *)malloc(c4);
+        float *hsm = (float *)malloc(c4), *hsi = (float *)malloc(c4), *rv0 = (float *)malloc(c4);
+        double *hst = (double *)malloc(2 * c4 * 2);
+        if (!hx || !hy || !hg || !hb || !hrm || !hrv || !hsm || !hsi || !rv0 || !hst) return 1;
         for (size_t i = 0; i < n; i++) hx[i] = ddad_rng_uniformf(&rng) * 4.0f - 1.0f;
-        float *hg = (float *)malloc(s.c * 4), *hb = (float *)malloc(s.c * 4), *hrm = (float *)calloc(s.c, 4),
-              *hrv = (float *)malloc(s.c * 4), *hsm = (float *)malloc(s.c * 4), *hsi = (float *)malloc(s.c * 4);
-        double *hst = (double *)malloc(2 * s.c * 8);
         for (int c = 0; c < s.c; c++) {
             hg[c] = 0.5f + ddad_rng_uniformf(&rng);
             hb[c] = ddad_rng_uniformf(&rng) - 0.5f;
-            hrv[c] = 1.0f;
+            hrv[c] = rv0[c] = 1.0f;
         }
-        float *rv0 = (float *)malloc(s.c * 4);
-        memcpy(rv0, hrv, s.c * 4);
         ddad_bn_forward_train(&s, hx, hg, hb, 1, hy, hrm, hrv, hsm, hsi, hst, (double)s.n * s.hw, NULL);
-        for (int fused = 0; fused < 2; fused++) {
-            arg_t a;
-            memset(&a, 0, sizeof a);
-            a.ctx = ctx;
-            a.s = s;
-            a.P = P;
-            a.fused = fused;
-            a.x = (float *)ddad_gpu_malloc(n * 4, "x");
+        float *first[2] = {NULL, NULL};   // y, then save_mean and save_invstd, of each path's first run
+        for (int path = 0; path < 2; path++) {
+            arg_t a = {ctx, s, path ? NULL : &three, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+            a.x = (float *)bench_dev_copy(hx, n * 4);
+            a.g = (float *)bench_dev_copy(hg, c4);
+            a.b = (float *)bench_dev_copy(hb, c4);
+            a.rm = (float *)ddad_gpu_malloc(c4, "running_mean");   // zeros: the reference's start
+            DDAD_CHECK_CUDA(cudaMemsetAsync(a.rm, 0, c4, ctx->stream));
+            a.rv = (float *)bench_dev_copy(rv0, c4);
+            a.sm = (float *)ddad_gpu_malloc(c4, "save_mean");
+            a.si = (float *)ddad_gpu_malloc(c4, "save_invstd");
             a.y = (float *)ddad_gpu_malloc(n * 4, "y");
-            float *small[8];
-            for (int i = 0; i < 8; i++) small[i] = (float *)ddad_gpu_malloc(s.c * 4, "per channel");
-            a.g = small[0], a.b = small[1], a.rm = small[2], a.rv = small[3], a.sm = small[4], a.si = small[5];
-            a.scale = small[6], a.shift = small[7];
-            a.stats = (double *)ddad_gpu_malloc(2 * s.c * 8, "stats");
-            a.part = (double *)ddad_gpu_malloc(2 * (size_t)s.c * P * 8, "partials");
-            a.tickets = (unsigned *)ddad_gpu_malloc(s.c * 4, "tickets");
-            DDAD_CHECK_CUDA(cudaMemset(a.tickets, 0, s.c * 4));
-            DDAD_CHECK_CUDA(cudaMemcpy(a.x, hx, n * 4, cudaMemcpyHostToDevice));
-            DDAD_CHECK_CUDA(cudaMemcpy(a.g, hg, s.c * 4, cudaMemcpyHostToDevice));
-            DDAD_CHECK_CUDA(cudaMemcpy(a.b, hb, s.c * 4, cudaMemcpyHostToDevice));
-            DDAD_CHECK_CUDA(cudaMemset(a.rm, 0, s.c * 4));
-            DDAD_CHECK_CUDA(cudaMemcpy(a.rv, rv0, s.c * 4, cudaMemcpyHostToDevice));
-            DDAD_CHECK_CUDA(cudaMemset(a.y, 0xFF, n * 4));
+            a.stats = (double *)ddad_gpu_malloc(c4 * 4, "stats");
+            DDAD_CHECK_CUDA(cudaMemsetAsync(a.y, 0xFF, n * 4, ctx->stream));   // NaN: unwritten fails
             run(&a);
-            double e = bench_rel_err(a.y, hy, n), erv = bench_rel_err(a.rv, hrv, s.c),
-                   esm = bench_rel_err(a.sm, hsm, s.c);
-            float ms = bench_time(ctx->stream, 7, 50, run, &a);
-            printf("%-8s n%d c%d hw%d %-12s y %.1e running_var %.1e save_mean %.1e  %.2f us\n", names[k], s.n, s.c,
-                   s.hw, fused ? "one-launch" : "three-launch", e, erv, esm, ms * 1e3);
-            if (!(e <= 1e-5 && erv <= 1e-5 && esm <= 1e-5)) bad = 1;
+            DDAD_CHECK_CUDA(cudaStreamSynchronize(ctx->stream));
+            const double e = bench_rel_err(a.y, hy, n), erv = bench_rel_err(a.rv, hrv, s.c),
+                         esm = bench_rel_err(a.sm, hsm, s.c);
+            first[path] = (float *)malloc(n * 4 + 2 * c4);
+            if (!first[path]) return 1;
+            DDAD_CHECK_CUDA(cudaMemcpy(first[path], a.y, n * 4, cudaMemcpyDeviceToHost));
+            DDAD_CHECK_CUDA(cudaMemcpy(first[path] + n, a.sm, c4, cudaMemcpyDeviceToHost));
+            DDAD_CHECK_CUDA(cudaMemcpy(first[path] + n + s.c, a.si, c4, cudaMemcpyDeviceToHost));
+            const float ms = bench_time_graph(ctx->stream, 7, 50, run, &a);
+            const int same = path == 0 || memcmp(first[0], first[1], n * 4 + 2 * c4) == 0;
+            const int ok = e <= 1e-5 && erv <= 1e-5 && esm <= 1e-5 && same;
+            if (!ok) bad = 1;
+            printf("%-8s n%d c%d hw%d %-12s y %.1e running_var %.1e save_mean %.1e%s  %.2f us %s\n", names[k], s.n,
+                   s.c, s.hw, path ? "one-launch" : "three-launch", e, erv, esm,
+                   path ? (same ? ", bit-equal to three-launch" : ", DIFFERS from three-launch") : "", ms * 1e3,
+                   ok ? "ok" : "FAIL");
             char nm[96];
-            snprintf(nm, sizeof nm, "bn_stats_%s_%s", fused ? "one_launch" : "three_launch", names[k]);
+            snprintf(nm, sizeof nm, "bn_stats_%s_%s", path ? "one_launch" : "three_launch", names[k]);
             bench_result(nm, ms * 1e3, "us");
-            DDAD_CHECK_CUDA(cudaFree(a.x));
-            DDAD_CHECK_CUDA(cudaFree(a.y));
-            for (int i = 0; i < 8; i++) DDAD_CHECK_CUDA(cudaFree(small[i]));
-            DDAD_CHECK_CUDA(cudaFree(a.stats));
-            DDAD_CHECK_CUDA(cudaFree(a.part));
-            DDAD_CHECK_CUDA(cudaFree(a.tickets));
+            void *dev[] = {a.x, a.g, a.b, a.rm, a.rv, a.sm, a.si, a.y};
+            const size_t sz[] = {n * 4, c4, c4, c4, c4, c4, c4, n * 4};
+            for (int i = 0; i < 8; i++) ddad_gpu_free(dev[i], sz[i]);
+            ddad_gpu_free(a.stats, c4 * 4);
         }
+        free(first[0]), free(first[1]);
         free(hx), free(hy), free(hg), free(hb), free(hrm), free(hrv), free(hsm), free(hsi), free(hst), free(rv0);
     }
     ddad_gpu_ctx_free(ctx);

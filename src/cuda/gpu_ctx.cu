@@ -31,6 +31,9 @@ extern "C" ddad_gpu_ctx *ddad_gpu_ctx_create(ddad_gpu_precision precision)
     if (env && atoi(env) > 0) ctx->workspace_limit = (size_t)atoi(env) << 20;
     ddad_gpu_ctx_reserve(ctx, ctx->workspace_limit);
     ctx->scratch = (double *)ddad_gpu_malloc(sizeof(double) * DDAD_GPU_SCRATCH, "reduction scratch");
+    ctx->bn_tickets = (unsigned *)ddad_gpu_malloc(sizeof(unsigned) * DDAD_GPU_BN_TICKETS, "BatchNorm tickets");
+    DDAD_CHECK_CUDA(cudaMemsetAsync(ctx->bn_tickets, 0, sizeof(unsigned) * DDAD_GPU_BN_TICKETS, ctx->stream));
+    DDAD_CHECK_CUDA(cudaStreamSynchronize(ctx->stream));
     ddad_gpu_ctx_set_precision(ctx, precision);
     return ctx;
 }
@@ -43,6 +46,7 @@ extern "C" void ddad_gpu_ctx_free(ddad_gpu_ctx *ctx)
     ddad_gpu_free(ctx->workspace, ctx->workspace_bytes);
     ddad_gpu_free(ctx->cublas_workspace, DDAD_CUBLAS_WORKSPACE);
     ddad_gpu_free(ctx->scratch, sizeof(double) * DDAD_GPU_SCRATCH);
+    ddad_gpu_free(ctx->bn_tickets, sizeof(unsigned) * DDAD_GPU_BN_TICKETS);
     DDAD_CHECK_CUDNN(cudnnDestroy(ctx->cudnn));
     DDAD_CHECK_CUBLAS(cublasDestroy(ctx->cublas));
     DDAD_CHECK_CUDA(cudaStreamDestroy(ctx->stream));

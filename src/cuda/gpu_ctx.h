@@ -37,10 +37,13 @@ typedef struct {
     ddad_conv_plan *plans[DDAD_GPU_MAX_PLANS];
     int n_plans;
     double *scratch;          /* reduction partials (losses, norms), DDAD_GPU_SCRATCH doubles */
+    unsigned *bn_tickets;     /* BatchNorm's one-launch statistics: DDAD_GPU_BN_TICKETS counters,
+                                 zero between launches (each kernel resets what it used) */
     int sm_count;
 } ddad_gpu_ctx;
 
 #define DDAD_GPU_SCRATCH 65536
+#define DDAD_GPU_BN_TICKETS 4096
 
 /* Creates the stream and handles on the current device. */
 ddad_gpu_ctx *ddad_gpu_ctx_create(ddad_gpu_precision precision);

@@ -98,12 +98,18 @@ static inline ddad_gpu_ctx *test_ctx_create(ddad_gpu_precision precision)
     }
     ctx->precision = precision;
     ctx->scratch = scratch;
+    ctx->bn_tickets = (unsigned *)calloc(DDAD_GPU_BN_TICKETS, sizeof(unsigned));
+    if (!ctx->bn_tickets) {
+        fprintf(stderr, "out of host memory\n");
+        exit(1);
+    }
     return ctx;
 }
 static inline void test_ctx_set_precision(ddad_gpu_ctx *ctx, ddad_gpu_precision p) { ctx->precision = p; }
 static inline void test_ctx_free(ddad_gpu_ctx *ctx)
 {
     for (int i = 0; i < ctx->n_plans; i++) ddad_conv_plan_free(ctx->plans[i]);
+    free(ctx->bn_tickets);
     free(ctx->scratch);
     free(ctx);
 }

@@ -159,7 +159,8 @@ static void test_bn(ddad_gpu_ctx *ctx, double tol, int n, int c, int hw, int rel
  * result, downloaded in one host buffer: y, running mean and var, saved mean and invstd,
  * forward sums, dx, dgamma, dbeta, backward sums, eval y. */
 static unsigned char *bn_pass(ddad_gpu_ctx *ctx, const ddad_bn_shape *s, int relu, const float *x, const float *gamma,
-                              const float *beta, const float *rm, const float *rv, const float *dy, size_t *bytes)
+                              const float *beta, const float *rm, const float *rv, const float *dy,
+                              const ddad_gpu_reducer *red, size_t *bytes)
 {
     const size_t nx = (size_t)s->n * s->c * s->hw, c = (size_t)s->c;
     const size_t fl[11] = {nx, c, c, c, c, 0, nx, c, c, 0, nx}, db[11] = {0, 0, 0, 0, 0, 2 * c, 0, 0, 0, 2 * c, 0};
@@ -169,8 +170,8 @@ static unsigned char *bn_pass(ddad_gpu_ctx *ctx, const ddad_bn_shape *s, int rel
           *d_dbt = dev_poisoned(c), *d_ye = dev_poisoned(nx);
     double *d_fs = (double *)dev_alloc(sizeof(double) * 2 * c), *d_bs = (double *)dev_alloc(sizeof(double) * 2 * c);
     const double count = (double)s->n * s->hw;
-    ddad_bn_forward_train_gpu(ctx, s, d_x, d_g, d_b, relu, d_y, d_rm, d_rv, d_sm, d_si, d_fs, count, NULL);
-    ddad_bn_backward_gpu(ctx, s, d_x, relu ? d_y : NULL, d_dy, d_g, d_sm, d_si, d_dy, d_dg, d_dbt, d_bs, count, NULL);
+    ddad_bn_forward_train_gpu(ctx, s, d_x, d_g, d_b, relu, d_y, d_rm, d_rv, d_sm, d_si, d_fs, count, red);
+    ddad_bn_backward_gpu(ctx, s, d_x, relu ? d_y : NULL, d_dy, d_g, d_sm, d_si, d_dy, d_dg, d_dbt, d_bs, count, red);
     ddad_bn_forward_eval_gpu(ctx, s, d_x, d_g, d_b, relu, d_rm, d_rv, d_ye);
     const void *src[11] = {d_y, d_rm, d_rv, d_sm, d_si, d_fs, d_dy, d_dg, d_dbt, d_bs, d_ye};
     *bytes = 0;
@@ -200,13 +201,38 @@ static void test_bn_index_width(ddad_gpu_ctx *ctx, int n, int c, int hw, int rel
     float *x = host_rand(nx, -2, 3), *gamma = host_rand(c, 0.5f, 1.5f), *beta = host_rand(c, -0.5f, 0.5f);
     float *rm = host_rand(c, -0.2f, 0.2f), *rv = host_rand(c, 0.5f, 2.0f), *dy = host_rand(nx, -1, 1);
     printf(" batchnorm n%d c%d hw%d relu%d: 32-bit against 64-bit index arithmetic\n", n, c, hw, relu);
-    unsigned char *r32 = bn_pass(ctx, &s, relu, x, gamma, beta, rm, rv, dy, &b32);
+    unsigned char *r32 = bn_pass(ctx, &s, relu, x, gamma, beta, rm, rv, dy, NULL, &b32);
     ddad_bn_gpu_force_wide_index(1);
-    unsigned char *r64 = bn_pass(ctx, &s, relu, x, gamma, beta, rm, rv, dy, &b64);
+    unsigned char *r64 = bn_pass(ctx, &s, relu, x, gamma, beta, rm, rv, dy, NULL, &b64);
     ddad_bn_gpu_force_wide_index(0);
     int same = b32 == b64 && memcmp(r32, r64, b32) == 0;
     check_scalar("bn: every output bit for bit (1 = equal)", same, 1.0, 0.0);
     free(r32), free(r64), free(x), free(gamma), free(beta), free(rm), free(rv), free(dy);
+}
+
+/* A reducer for one rank: the sums stay as they are, but BatchNorm takes its three-launch
+ * path (partials, in-order sum, parameters), the one synchronised BatchNorm uses. */
+static void one_rank_reduce(double *dev_buf, int n, cudaStream_t stream, void *c) {}
+
+/* The one-launch statistics (no reducer) against the three-launch path, every output bit
+ * for bit: the same sums in the same order. */
+static void test_bn_fused(ddad_gpu_ctx *ctx, int n, int c, int hw, int relu)
+{
+    ddad_bn_shape s = {n, c, hw};
+    size_t nx = (size_t)n * c * hw, b1, b3;
+    float *x = host_rand(nx, -2, 3), *gamma = host_rand(c, 0.5f, 1.5f), *beta = host_rand(c, -0.5f, 0.5f);
+    float *rm = host_rand(c, -0.2f, 0.2f), *rv = host_rand(c, 0.5f, 2.0f), *dy = host_rand(nx, -1, 1);
+    const ddad_gpu_reducer one_rank = {one_rank_reduce, NULL};
+    printf(" batchnorm n%d c%d hw%d relu%d: statistics in one launch against three\n", n, c, hw, relu);
+    unsigned char *r1 = bn_pass(ctx, &s, relu, x, gamma, beta, rm, rv, dy, NULL, &b1);
+    unsigned char *r3 = bn_pass(ctx, &s, relu, x, gamma, beta, rm, rv, dy, &one_rank, &b3);
+    check_scalar("bn: every output bit for bit (1 = equal)", b1 == b3 && memcmp(r1, r3, b1) == 0, 1.0, 0.0);
+    /* twice more through the same tickets: each launch must leave them at zero */
+    unsigned char *again = bn_pass(ctx, &s, relu, x, gamma, beta, rm, rv, dy, NULL, &b1);
+    free(again);
+    again = bn_pass(ctx, &s, relu, x, gamma, beta, rm, rv, dy, NULL, &b1);
+    check_scalar("bn: a third one-launch pass, bit for bit (1 = equal)", memcmp(r1, again, b1) == 0, 1.0, 0.0);
+    free(r1), free(r3), free(again), free(x), free(gamma), free(beta), free(rm), free(rv), free(dy);
 }
 
 static void test_relu_softmax(ddad_gpu_ctx *ctx, double tol)
@@ -264,6 +290,9 @@ int main(void)
     test_bn_index_width(ctx, 16, 16, 1024, 1);
     test_bn_index_width(ctx, 7, 3, 1237, 0);   // 2 slices; the block's stride not a multiple of HW
     test_bn_index_width(ctx, 300, 2, 37, 1);   // HW below the block's stride: several samples a step
+    test_bn_fused(ctx, 16, 16, 1024, 1);       // 4 slices a channel
+    test_bn_fused(ctx, 8, 32, 16, 0);          // one slice a channel
+    test_bn_fused(ctx, 16, 2048, 1, 1);        // BatchNorm1d
     test_relu_softmax(ctx, TOL_FP32);
     test_ctx_free(ctx);
     return gpu_test_finish("test_gpu_layers");

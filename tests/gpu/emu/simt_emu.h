@@ -52,6 +52,16 @@ extern dim3 ddad_emu_block_dim, ddad_emu_grid_dim;
 void ddad_emu_syncthreads(void);
 #define __syncthreads() ddad_emu_syncthreads()
 
+// Blocks run one at a time and threads switch only at barriers: atomics are plain
+// read-modify-writes, and fences have nothing to order.
+static inline unsigned atomicAdd(unsigned *p, unsigned v)
+{
+    unsigned old = *p;
+    *p = old + v;
+    return old;
+}
+static inline void __threadfence(void) {}
+
 static inline float __fadd_rn(float a, float b) { return a + b; }
 static inline float __fmul_rn(float a, float b) { return a * b; }
 static inline float __fdiv_rn(float a, float b) { return a / b; }
