@@ -87,6 +87,9 @@ static inline void dev_copy_out(void *h, const void *d, size_t bytes) { memcpy(h
 static inline void dev_fill(void *d, int byte, size_t bytes) { memset(d, byte, bytes); }
 static inline float dev_read_float(ddad_gpu_ctx *ctx, const float *d) { return *d; }
 
+/* Kernel launches so far (the emulator counts them; tests check how many a path takes). */
+unsigned long long ddad_emu_launches(void);
+
 /* The launchers use only the context's stream (ignored) and scratch buffer. */
 static inline ddad_gpu_ctx *test_ctx_create(ddad_gpu_precision precision)
 {

@@ -155,6 +155,15 @@ static void test_bn(ddad_gpu_ctx *ctx, double tol, int n, int c, int hw, int rel
     free(dx), free(dg), free(dbt), free(ye), free(stats), free(bstats);
 }
 
+/* Random values whose sums in double depend on their order: mostly O(1), every 5th O(1e7),
+ * every 7th O(1e-7), so that a kernel summing in another order gives other bits. */
+static float *host_rand_wide(size_t n)
+{
+    float *p = host_rand(n, -1, 1);
+    for (size_t i = 0; i < n; i++) p[i] *= i % 5 == 0 ? 1.37e7f : i % 7 == 0 ? 3.1e-7f : 1.0f;
+    return p;
+}
+
 /* One forward (train), backward (in place) and eval pass of BatchNorm on the device; every
  * result, downloaded in one host buffer: y, running mean and var, saved mean and invstd,
  * forward sums, dx, dgamma, dbeta, backward sums, eval y. */
@@ -198,8 +207,8 @@ static void test_bn_index_width(ddad_gpu_ctx *ctx, int n, int c, int hw, int rel
 {
     ddad_bn_shape s = {n, c, hw};
     size_t nx = (size_t)n * c * hw, b32, b64;
-    float *x = host_rand(nx, -2, 3), *gamma = host_rand(c, 0.5f, 1.5f), *beta = host_rand(c, -0.5f, 0.5f);
-    float *rm = host_rand(c, -0.2f, 0.2f), *rv = host_rand(c, 0.5f, 2.0f), *dy = host_rand(nx, -1, 1);
+    float *x = host_rand_wide(nx), *gamma = host_rand(c, 0.5f, 1.5f), *beta = host_rand(c, -0.5f, 0.5f);
+    float *rm = host_rand(c, -0.2f, 0.2f), *rv = host_rand(c, 0.5f, 2.0f), *dy = host_rand_wide(nx);
     printf(" batchnorm n%d c%d hw%d relu%d: 32-bit against 64-bit index arithmetic\n", n, c, hw, relu);
     unsigned char *r32 = bn_pass(ctx, &s, relu, x, gamma, beta, rm, rv, dy, NULL, &b32);
     ddad_bn_gpu_force_wide_index(1);
@@ -220,12 +229,25 @@ static void test_bn_fused(ddad_gpu_ctx *ctx, int n, int c, int hw, int relu)
 {
     ddad_bn_shape s = {n, c, hw};
     size_t nx = (size_t)n * c * hw, b1, b3;
-    float *x = host_rand(nx, -2, 3), *gamma = host_rand(c, 0.5f, 1.5f), *beta = host_rand(c, -0.5f, 0.5f);
-    float *rm = host_rand(c, -0.2f, 0.2f), *rv = host_rand(c, 0.5f, 2.0f), *dy = host_rand(nx, -1, 1);
+    float *x = host_rand_wide(nx), *gamma = host_rand(c, 0.5f, 1.5f), *beta = host_rand(c, -0.5f, 0.5f);
+    float *rm = host_rand(c, -0.2f, 0.2f), *rv = host_rand(c, 0.5f, 2.0f), *dy = host_rand_wide(nx);
     const ddad_gpu_reducer one_rank = {one_rank_reduce, NULL};
     printf(" batchnorm n%d c%d hw%d relu%d: statistics in one launch against three\n", n, c, hw, relu);
+#ifdef DDAD_CUDA_EMU
+    unsigned long long l0 = ddad_emu_launches();
+#endif
     unsigned char *r1 = bn_pass(ctx, &s, relu, x, gamma, beta, rm, rv, dy, NULL, &b1);
+#ifdef DDAD_CUDA_EMU
+    unsigned long long l1 = ddad_emu_launches();
+#endif
     unsigned char *r3 = bn_pass(ctx, &s, relu, x, gamma, beta, rm, rv, dy, &one_rank, &b3);
+#ifdef DDAD_CUDA_EMU
+    /* train forward 2 launches (statistics, apply) against 4, backward 2 against 3, eval 2
+     * either way: the paths differ by 3 */
+    unsigned long long l3 = ddad_emu_launches();
+    check_scalar("bn: launches of the three-launch pass minus the one-launch pass", (double)((l3 - l1) - (l1 - l0)),
+                 3.0, 0.0);
+#endif
     check_scalar("bn: every output bit for bit (1 = equal)", b1 == b3 && memcmp(r1, r3, b1) == 0, 1.0, 0.0);
     /* twice more through the same tickets: each launch must leave them at zero */
     unsigned char *again = bn_pass(ctx, &s, relu, x, gamma, beta, rm, rv, dy, NULL, &b1);

@@ -159,3 +159,5 @@ void ddad_emu_check_launch(const char *what, const char *file, int line)
 }
 
 ddad_emu_counts ddad_emu_totals(void) { return g_counts; }
+
+extern "C" unsigned long long ddad_emu_launches(void) { return g_counts.launches; }

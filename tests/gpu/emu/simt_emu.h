@@ -81,6 +81,7 @@ struct ddad_emu_counts {
     unsigned long long launches, blocks, threads, barriers;
 };
 ddad_emu_counts ddad_emu_totals(void);
+extern "C" unsigned long long ddad_emu_launches(void);   // for the C tests (gpu_test.h)
 
 // The launch is a call of the kernel in each thread, written at the launch site so that the
 // arguments convert to the parameters' types as they do at a <<<>>> launch (NULL included).
