@@ -3,13 +3,14 @@
 # compiled as C++ through a generated wrapper that includes the emulator first; the test
 # programs link those objects instead of the library's CUDA ones.
 enable_language(CXX)
-set(DDAD_EMU_KERNEL_FILES activation_gpu adam_gpu batch_gpu batchnorm_gpu conv_gemm_gpu conv_gpu linear_gpu
-                          loss_gpu maps_gpu)
-# Stand-ins for the two library boundaries: gemm_emu.cpp for gemm_gpu.cu (cuBLAS), the
+set(DDAD_EMU_KERNEL_FILES activation_gpu adam_gpu ae_gpu batch_gpu batchnorm_gpu conv_gemm_gpu conv_gpu
+                          gpu_paramset linear_gpu loss_gpu maps_gpu refine_gpu)
+# Stand-ins for the library boundaries: gemm_emu.cpp for gemm_gpu.cu (cuBLAS), the
 # column-major GEMM on the CPU; conv_plan_emu.cpp for conv_plan.cu (cuDNN), every
-# convolution on the GEMM engine.
+# convolution on the GEMM engine; runtime_emu.cpp for the few CUDA runtime calls and
+# device-memory helpers the model files make.
 set(emu_sources ${CMAKE_CURRENT_LIST_DIR}/simt_emu.cpp ${CMAKE_CURRENT_LIST_DIR}/gemm_emu.cpp
-                ${CMAKE_CURRENT_LIST_DIR}/conv_plan_emu.cpp)
+                ${CMAKE_CURRENT_LIST_DIR}/conv_plan_emu.cpp ${CMAKE_CURRENT_LIST_DIR}/runtime_emu.cpp)
 foreach(f ${DDAD_EMU_KERNEL_FILES})
   set(wrapper ${CMAKE_CURRENT_BINARY_DIR}/emu/${f}_emu.cpp)
   file(CONFIGURE OUTPUT ${wrapper}
@@ -20,7 +21,7 @@ endforeach()
 # own CUDA objects for these files are never pulled in.
 add_library(ddad_emu_kernels OBJECT ${emu_sources})
 target_compile_features(ddad_emu_kernels PUBLIC cxx_std_17)
-target_compile_definitions(ddad_emu_kernels PUBLIC DDAD_CUDA_EMU=1)
+target_compile_definitions(ddad_emu_kernels PUBLIC DDAD_CUDA_EMU=1 PRIVATE OMPI_SKIP_MPICXX=1 MPICH_SKIP_MPICXX=1)
 target_include_directories(ddad_emu_kernels PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(ddad_emu_kernels PUBLIC ddadcore)   # include paths and definitions
 # the kernels' explicitly rounded intrinsics must stay plain IEEE operations
@@ -33,7 +34,7 @@ target_compile_options(ddad_emu_kernels PRIVATE -ffp-contract=off -Wall -Wextra 
 target_compile_options(ddad_emu_kernels PUBLIC -fsanitize=address -fno-omit-frame-pointer -g)
 target_link_options(ddad_emu_kernels PUBLIC -fsanitize=address)
 
-foreach(t layers ops conv_gemm)
+foreach(t layers ops conv_gemm models)
   set(exe test_gpu_${t}_emu)
   add_executable(${exe} ${CMAKE_CURRENT_LIST_DIR}/../test_gpu_${t}.c)
   target_include_directories(${exe} PRIVATE ${CMAKE_CURRENT_LIST_DIR}/..)
