@@ -2,7 +2,8 @@
 // tests: the few CUDA runtime calls they make, on host memory (one stream, so copies and
 // fills happen at once, in order, and synchronisation has nothing to wait for), and the
 // project's device-memory and context helpers (device.h, gpu_ctx.h) on the heap. The test
-// executables link no CUDA runtime of their own, so these definitions are the ones called.
+// executables also link libcudart (through the library's interface), but a definition in
+// the executable's own objects takes precedence, so these are the ones called.
 #include <stdlib.h>
 #include <string.h>
 
