@@ -130,10 +130,9 @@ static void test_ae(ddad_gpu_ctx *ctx, int unc)
     check_scalar("loss", ddad_gpu_read_float(ctx, ddad_ae_gpu_loss(gpu)), loss, TOL_E2E);
     check_dev("output", ddad_ae_gpu_output(gpu), ddad_ae_output(cpu), nout, TOL_E2E);
 #ifdef DDAD_CUDA_EMU
-    /* The AE-U's gradients at this initialisation move by up to 1% of the whole gradient
-     * when one of its convolutions rounds differently by a few ulps: multiplying the CPU
-     * convolutions' outputs by 1 +- 2e-7 at random did that, and by about as much with
-     * 1 +- 1e-5, so a threshold rather than an amplification, not yet explained. The
+    /* The AE-U's weight gradients at this initialisation move by up to 1% when one of its
+     * convolutions rounds differently by a few ulps (multiplying the CPU convolutions'
+     * outputs by 1 +- 2e-7 at random did that; not yet explained: docs/GPU.md). The
      * emulator's GEMM engine rounds unlike the CPU's convolutions, so here the AE-U stops
      * after its loss and output; on a GPU all its checks run (they passed on an H200 with
      * cuDNN's algorithms). */
