@@ -1,12 +1,16 @@
-// ddad_sgemm_gpu for the CPU emulator: the column-major BLAS definition, summed in double
-// (so not cuBLAS's bits, only its result to rounding), C not read when beta == 0 (as cuBLAS,
-// so a NaN-poisoned output stays a valid test), and the arguments cuBLAS would refuse
+// ddad_sgemm_gpu for the CPU emulator: cuBLAS's column-major GEMM done by the CPU path's
+// row-major one (nn/gemm.h; BLAS semantics, so C is not read when beta == 0 and a
+// NaN-poisoned output stays a valid test), with the arguments cuBLAS would refuse
 // (CUBLAS_STATUS_INVALID_VALUE) refused too.
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cuda/gemm_gpu.h"
+
+extern "C" {
+#include "nn/gemm.h"
+}
 
 extern "C" void ddad_sgemm_gpu(ddad_gpu_ctx *ctx, int trans_a, int trans_b, int m, int n, int k, float alpha,
                                const float *a, int lda, long long stride_a, const float *b, int ldb,
@@ -25,20 +29,8 @@ extern "C" void ddad_sgemm_gpu(ddad_gpu_ctx *ctx, int trans_a, int trans_b, int 
                 bad, m, n, k, lda, ldb, ldc, trans_a, trans_b, batch);
         exit(1);
     }
-    for (int q = 0; q < batch; q++) {
-        const float *A = a + q * stride_a, *B = b + q * stride_b;
-        float *C = c + q * stride_c;
-        for (int j = 0; j < n; j++)
-            for (int i = 0; i < m; i++) {
-                double acc = 0.0;
-                for (int l = 0; l < k; l++) {
-                    // op(A)[i][l], op(B)[l][j], column-major storage
-                    const float av = trans_a ? A[(size_t)i * lda + l] : A[(size_t)l * lda + i];
-                    const float bv = trans_b ? B[(size_t)l * ldb + j] : B[(size_t)j * ldb + l];
-                    acc += (double)av * bv;
-                }
-                float *out = &C[(size_t)j * ldc + i];
-                *out = beta == 0.0f ? (float)(alpha * acc) : (float)(alpha * acc + (double)beta * *out);
-            }
-    }
+    // column-major C = op(A) op(B) is row-major C^T = op(B)^T op(A)^T: the CPU path's GEMM
+    for (int q = 0; q < batch; q++)
+        ddad_sgemm(trans_b, trans_a, n, m, k, alpha, b + q * stride_b, ldb, a + q * stride_a, lda, beta,
+                   c + q * stride_c, ldc);
 }
