@@ -31,7 +31,7 @@ extern "C" void ddad_bn_gpu_force_wide_index(int on) { g_force_wide = on; }
 // (elementwise kernels) allow it: the GPU divides 32-bit integers in a few instructions,
 // 64-bit ones in a software routine. Both instantiations compute the same bits.
 static int narrow_walk(const ddad_bn_shape *s) { return !g_force_wide && ddad_bn_narrow_walk(s->n, s->hw); }
-static int narrow_total(size_t total) { return !g_force_wide && total <= 0x7FFFFFFFu; }
+static int narrow_total(size_t total) { return !g_force_wide && ddad_narrow_index(total); }
 
 // ---- per-channel sums ----
 
@@ -307,16 +307,6 @@ __global__ void k_bn_bwd_apply(Index total, Index C, Index HW, const float *__re
         dx[i] = k * (d - mdy - xhat * mdyx);
     }
 }
-
-// A templated kernel's 32-bit instantiation where `narrow`, else its size_t one; the
-// arguments convert to either's parameter types.
-#define LAUNCH_BY_INDEX(narrow, kernel, grid, stream, ...)                           \
-    do {                                                                             \
-        if (narrow)                                                                  \
-            DDAD_LAUNCH(kernel<unsigned>, grid, DDAD_THREADS, stream, __VA_ARGS__); \
-        else                                                                         \
-            DDAD_LAUNCH(kernel<size_t>, grid, DDAD_THREADS, stream, __VA_ARGS__);   \
-    } while (0)
 
 static void reduce(ddad_gpu_ctx *ctx, const ddad_gpu_reducer *red, double *stats, int n)
 {

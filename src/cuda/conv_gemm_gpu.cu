@@ -23,9 +23,6 @@ extern "C" size_t ddad_conv_gemm_workspace_bytes(const ddad_conv_geom *g, int op
     return floats * sizeof(float);
 }
 
-// 32-bit index arithmetic where the tensor allows it (as BatchNorm's kernels).
-static int narrow(size_t total) { return total <= 0x7FFFFFFFu; }
-
 template <typename Index>
 __global__ void k_im2col(Index total, int C, int H, int W, int KH, int KW, int S, int P, int OH, int OW,
                          const float *__restrict__ x, float *__restrict__ col)
@@ -77,12 +74,8 @@ __global__ void k_sum_batches(int N, size_t per, const float *__restrict__ part,
 static void im2col(ddad_gpu_ctx *ctx, const ddad_conv_geom *g, const float *x, float *col)
 {
     const size_t total = (size_t)g->n * g->c * g->kh * g->kw * g->oh * g->ow;
-    if (narrow(total))
-        DDAD_LAUNCH(k_im2col<unsigned>, ddad_blocks(total), DDAD_THREADS, ctx->stream, total, g->c, g->h, g->w, g->kh,
-                    g->kw, g->stride, g->pad, g->oh, g->ow, x, col);
-    else
-        DDAD_LAUNCH(k_im2col<size_t>, ddad_blocks(total), DDAD_THREADS, ctx->stream, total, g->c, g->h, g->w, g->kh,
-                    g->kw, g->stride, g->pad, g->oh, g->ow, x, col);
+    LAUNCH_BY_INDEX(ddad_narrow_index(total), k_im2col, ddad_blocks(total), ctx->stream, total, g->c, g->h, g->w,
+                    g->kh, g->kw, g->stride, g->pad, g->oh, g->ow, x, col);
     DDAD_CHECK_LAUNCH("im2col");
 }
 
@@ -106,12 +99,8 @@ extern "C" void ddad_conv_gemm_backward_data(ddad_gpu_ctx *ctx, const ddad_conv_
     ddad_sgemm_gpu(ctx, 0, 1, ohw, ckk, g->k, 1.0f, dy, ohw, (long long)g->k * ohw, w, ckk, 0, 0.0f, col, ohw,
                    (long long)ckk * ohw, g->n);
     const size_t total = (size_t)g->n * g->c * g->h * g->w;
-    if (narrow(total))
-        DDAD_LAUNCH(k_col2im<unsigned>, ddad_blocks(total), DDAD_THREADS, ctx->stream, total, g->c, g->h, g->w, g->kh,
-                    g->kw, g->stride, g->pad, g->oh, g->ow, col, beta, dx);
-    else
-        DDAD_LAUNCH(k_col2im<size_t>, ddad_blocks(total), DDAD_THREADS, ctx->stream, total, g->c, g->h, g->w, g->kh,
-                    g->kw, g->stride, g->pad, g->oh, g->ow, col, beta, dx);
+    LAUNCH_BY_INDEX(ddad_narrow_index(total), k_col2im, ddad_blocks(total), ctx->stream, total, g->c, g->h, g->w,
+                    g->kh, g->kw, g->stride, g->pad, g->oh, g->ow, col, beta, dx);
     DDAD_CHECK_LAUNCH("col2im");
 }
 

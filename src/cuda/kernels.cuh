@@ -23,6 +23,20 @@ static inline unsigned ddad_blocks(size_t n)
     return (unsigned)b;
 }
 
+// Grid-stride kernels over `total` items can index in 32 bits (a few instructions to divide,
+// where 64-bit division is a software routine) when total + the grid's stride < 2^32.
+static inline int ddad_narrow_index(size_t total) { return total <= 0x7FFFFFFFu; }
+
+// A templated kernel's 32-bit instantiation where `narrow`, else its size_t one; the
+// arguments convert to either's parameter types.
+#define LAUNCH_BY_INDEX(narrow, kernel, grid, stream, ...)                           \
+    do {                                                                             \
+        if (narrow)                                                                  \
+            DDAD_LAUNCH(kernel<unsigned>, grid, DDAD_THREADS, stream, __VA_ARGS__); \
+        else                                                                         \
+            DDAD_LAUNCH(kernel<size_t>, grid, DDAD_THREADS, stream, __VA_ARGS__);   \
+    } while (0)
+
 // Sum over the block in a fixed tree order (same result on every run). All threads must
 // call it; the result is valid in thread 0. blockDim.x must be DDAD_THREADS.
 __device__ inline double ddad_block_sum(double v)
