@@ -215,6 +215,14 @@ extern "C" int ddad_ae_gpu_max_batch(const ddad_ae_gpu *ae) { return ae->max_bat
 extern "C" int ddad_ae_gpu_out_channels(const ddad_ae_gpu *ae) { return ae->cout; }
 extern "C" float *ddad_ae_gpu_input(ddad_ae_gpu *ae) { return ae->x_in; }
 extern "C" const float *ddad_ae_gpu_output(const ddad_ae_gpu *ae) { return ae->out; }
+extern "C" const float *ddad_ae_gpu_relu_output(const ddad_ae_gpu *ae, int i, size_t *per_sample)
+{
+    if (i < 0 || i >= DDAD_AE_N_RELU) ddad_fatal(DDAD_EXIT_RUNTIME, "GPU AE: no BatchNorm + ReLU layer %d", i);
+    *per_sample = (size_t)ae->bn[i].c * ae->bn[i].hw;
+    const float *a[DDAD_AE_N_RELU] = {ae->enc_a[0], ae->enc_a[1], ae->enc_a[2], ae->enc_a[3], ae->le_a,
+                                      ae->ld_a,     ae->dec_a[0], ae->dec_a[1], ae->dec_a[2]};
+    return a[i];
+}
 extern "C" const float *ddad_ae_gpu_loss(const ddad_ae_gpu *ae) { return ae->scalars; }
 extern "C" const float *ddad_ae_gpu_rec_err(const ddad_ae_gpu *ae) { return ae->scalars + 1; }
 extern "C" float *ddad_ae_gpu_params(ddad_ae_gpu *ae) { return ae->ps.params; }

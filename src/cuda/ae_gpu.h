@@ -44,6 +44,9 @@ int ddad_ae_gpu_out_channels(const ddad_ae_gpu *ae);   /* 1 (AE) or 2 (AE-U) */
 float *ddad_ae_gpu_input(ddad_ae_gpu *ae);
 /* Device output [batch][C_out][H][W] of the last forward. */
 const float *ddad_ae_gpu_output(const ddad_ae_gpu *ae);
+/* Device [batch][*per_sample]: the output of BatchNorm + ReLU layer i (0 to
+ * DDAD_AE_N_RELU - 1, in model/ae.h's order) in the last forward. */
+const float *ddad_ae_gpu_relu_output(const ddad_ae_gpu *ae, int i, size_t *per_sample);
 /* Device scalars: the last loss, and the reconstruction error mean((mean - x)^2). */
 const float *ddad_ae_gpu_loss(const ddad_ae_gpu *ae);
 const float *ddad_ae_gpu_rec_err(const ddad_ae_gpu *ae);

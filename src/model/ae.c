@@ -17,6 +17,7 @@
 #include "nn/loss.h"
 
 #define AE_HIDDEN 2048
+_Static_assert(DDAD_AE_N_RELU == 9, "one ReLU per BatchNorm");
 #define AE_NBN 9   /* BN layers: encoder 0-3, linear_enc 4, linear_dec 5, decoder 6-8 */
 
 typedef struct {
@@ -421,3 +422,12 @@ void ddad_ae_forward_per_sample(ddad_ae *ae, const float *x, int batch, float *o
 }
 
 const float *ddad_ae_output(const ddad_ae *ae) { return ae->out; }
+
+const float *ddad_ae_relu_output(const ddad_ae *ae, int i, size_t *per_sample)
+{
+    if (i < 0 || i >= DDAD_AE_N_RELU) ddad_fatal(DDAD_EXIT_RUNTIME, "AE: no BatchNorm + ReLU layer %d", i);
+    *per_sample = (size_t)ae->bn[i].c * ae->bn[i].hw;
+    const float *a[DDAD_AE_N_RELU] = {ae->enc_a[0], ae->enc_a[1], ae->enc_a[2], ae->enc_a[3], ae->le_a,
+                                      ae->ld_a,     ae->dec_a[0], ae->dec_a[1], ae->dec_a[2]};
+    return a[i];
+}

@@ -50,4 +50,11 @@ void ddad_ae_forward_per_sample(ddad_ae *ae, const float *x, int batch, float *o
  * forward); valid until the next call. */
 const float *ddad_ae_output(const ddad_ae *ae);
 
+/* The outputs of the network's DDAD_AE_N_RELU BatchNorm + ReLU layers in the last forward,
+ * in forward order (encoder 0-3, linear_enc, linear_dec, decoder 0-2): layer i is
+ * [batch][*per_sample]. Tests use them to find where the GPU and the CPU took different
+ * sides of a ReLU's kink, where gradients are discontinuous. */
+#define DDAD_AE_N_RELU 9
+const float *ddad_ae_relu_output(const ddad_ae *ae, int i, size_t *per_sample);
+
 #endif
