@@ -3,8 +3,8 @@
  * the relative-error check ||gpu - cpu|| / ||cpu|| (NaN or Inf always fails).
  *
  * Built with DDAD_CUDA_EMU, the same tests run the project's kernels in the CPU emulator
- * (tests/gpu/emu): "device" memory is host memory, the context holds only its scratch
- * buffer, and nothing is skipped. */
+ * (tests/gpu/emu): "device" memory is host memory, the context (gpu_ctx_emu.cpp) has a
+ * stream but no library handles, graph capture is emulated, and nothing is skipped. */
 #ifndef DDAD_TESTS_GPU_TEST_H
 #define DDAD_TESTS_GPU_TEST_H
 
@@ -30,6 +30,7 @@ static ddad_rng g_rng;
 /* Returns 1 (after printing why) when the test must be skipped. */
 static inline int gpu_test_skip(const char *name)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);   // a line at a time: a slow or stuck check shows where it is
 #ifdef DDAD_CUDA_EMU
     printf("%s: the project's kernels in the CPU emulator\n", name);
     ddad_rng_init(&g_rng, 1234, 0, 0, DDAD_RNG_TEST, 0);
@@ -90,32 +91,13 @@ static inline float dev_read_float(ddad_gpu_ctx *ctx, const float *d) { return *
 /* Kernel launches so far (the emulator counts them; tests check how many a path takes). */
 unsigned long long ddad_emu_launches(void);
 
-/* The launchers use only the context's stream (ignored) and scratch buffer. */
-static inline ddad_gpu_ctx *test_ctx_create(ddad_gpu_precision precision)
+/* The emulator's context (tests/gpu/emu/gpu_ctx_emu.cpp): a stream, scratch, tickets. */
+static inline ddad_gpu_ctx *test_ctx_create(ddad_gpu_precision p) { return ddad_gpu_ctx_create(p); }
+static inline void test_ctx_set_precision(ddad_gpu_ctx *ctx, ddad_gpu_precision p)
 {
-    ddad_gpu_ctx *ctx = (ddad_gpu_ctx *)calloc(1, sizeof *ctx);
-    double *scratch = (double *)calloc(DDAD_GPU_SCRATCH, sizeof(double));
-    if (!ctx || !scratch) {
-        fprintf(stderr, "out of host memory\n");
-        exit(1);
-    }
-    ctx->precision = precision;
-    ctx->scratch = scratch;
-    ctx->bn_tickets = (unsigned *)calloc(DDAD_GPU_BN_TICKETS, sizeof(unsigned));
-    if (!ctx->bn_tickets) {
-        fprintf(stderr, "out of host memory\n");
-        exit(1);
-    }
-    return ctx;
+    ddad_gpu_ctx_set_precision(ctx, p);
 }
-static inline void test_ctx_set_precision(ddad_gpu_ctx *ctx, ddad_gpu_precision p) { ctx->precision = p; }
-static inline void test_ctx_free(ddad_gpu_ctx *ctx)
-{
-    for (int i = 0; i < ctx->n_plans; i++) ddad_conv_plan_free(ctx->plans[i]);
-    free(ctx->bn_tickets);
-    free(ctx->scratch);
-    free(ctx);
-}
+static inline void test_ctx_free(ddad_gpu_ctx *ctx) { ddad_gpu_ctx_free(ctx); }
 #else
 static inline void *dev_alloc(size_t bytes) { return ddad_gpu_malloc(bytes, "test buffer"); }
 static inline void dev_free(void *d) { DDAD_CHECK_CUDA(cudaFree(d)); }

@@ -2,6 +2,8 @@
 // operation takes the GEMM engine (conv_gemm_gpu.h), with a workspace of its own per plan.
 // conv_gpu.cu's Conv2d / ConvTranspose2d layers (their role mapping onto the plan's three
 // operations, and the bias kernels) then run in the emulator unchanged.
+#include "simt_emu.h"   // first: it defines the launch macros
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +23,7 @@ extern "C" ddad_conv_plan *ddad_conv_plan_get(ddad_gpu_ctx *ctx, const ddad_conv
         if (memcmp(&ctx->plans[i]->g, g, sizeof *g) == 0) return ctx->plans[i];
     if (ctx->n_plans == DDAD_GPU_MAX_PLANS)
         ddad_fatal(DDAD_EXIT_RUNTIME, "more than %d convolution geometries on one GPU context", DDAD_GPU_MAX_PLANS);
+    ddad_emu_no_capture("a new convolution plan (its choice and workspace)");
     ddad_conv_plan *p = (ddad_conv_plan *)ddad_calloc(1, sizeof *p, "convolution plan");
     p->g = *g;
     size_t bytes = 0;

@@ -3,14 +3,17 @@
 # compiled as C++ through a generated wrapper that includes the emulator first; the test
 # programs link those objects instead of the library's CUDA ones.
 enable_language(CXX)
-set(DDAD_EMU_KERNEL_FILES activation_gpu adam_gpu ae_gpu batch_gpu batchnorm_gpu conv_gemm_gpu conv_gpu
-                          gpu_paramset linear_gpu loss_gpu maps_gpu refine_gpu)
+set(DDAD_EMU_KERNEL_FILES activation_gpu adam_gpu ae_gpu ae_train_gpu batch_gpu batchnorm_gpu conv_gemm_gpu
+                          conv_gpu gpu_paramset linear_gpu loss_gpu maps_gpu refine_gpu refine_train_gpu)
 # Stand-ins for the library boundaries: gemm_emu.cpp for gemm_gpu.cu (cuBLAS), the
 # column-major GEMM on the CPU; conv_plan_emu.cpp for conv_plan.cu (cuDNN), every
-# convolution on the GEMM engine; runtime_emu.cpp for the few CUDA runtime calls and
-# device-memory helpers the model files make.
-set(emu_sources ${CMAKE_CURRENT_LIST_DIR}/simt_emu.cpp ${CMAKE_CURRENT_LIST_DIR}/gemm_emu.cpp
-                ${CMAKE_CURRENT_LIST_DIR}/conv_plan_emu.cpp ${CMAKE_CURRENT_LIST_DIR}/runtime_emu.cpp)
+# convolution on the GEMM engine; gpu_ctx_emu.cpp for gpu_ctx.cu (no library handles);
+# runtime_emu.cpp and streams_emu.cpp for the CUDA runtime calls the model files and
+# trainers make (copies, fills, streams, events, graph capture) and the device-memory
+# helpers.
+set(emu_sources ${CMAKE_CURRENT_LIST_DIR}/simt_emu.cpp ${CMAKE_CURRENT_LIST_DIR}/streams_emu.cpp
+                ${CMAKE_CURRENT_LIST_DIR}/gemm_emu.cpp ${CMAKE_CURRENT_LIST_DIR}/conv_plan_emu.cpp
+                ${CMAKE_CURRENT_LIST_DIR}/gpu_ctx_emu.cpp ${CMAKE_CURRENT_LIST_DIR}/runtime_emu.cpp)
 foreach(f ${DDAD_EMU_KERNEL_FILES})
   set(wrapper ${CMAKE_CURRENT_BINARY_DIR}/emu/${f}_emu.cpp)
   file(CONFIGURE OUTPUT ${wrapper}
@@ -56,9 +59,18 @@ add_test(NAME gpu.emu_divergent_barrier
          COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:test_simt_emu> -DARGS=divergent -DEXPECT_RC=1
                  "-DEXPECT_ERR=k_divergent, block \\(0, 0, 0\\): 16 of 32 threads returned while 16 wait"
                  -P ${DDAD_TEST_DIR}/expect_exit.cmake)
+add_test(NAME gpu.emu_divergent_barrier_late
+         COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:test_simt_emu> -DARGS=divergent_late -DEXPECT_RC=1
+                 "-DEXPECT_ERR=k_divergent_late, block \\(0, 0, 0\\): thread 16 reached __syncthreads\\(\\) where thread 0 returned"
+                 -P ${DDAD_TEST_DIR}/expect_exit.cmake)
+add_test(NAME gpu.emu_capture_sync
+         COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:test_simt_emu> -DARGS=capture_sync -DEXPECT_RC=1
+                 "-DEXPECT_ERR=cudaStreamSynchronize: called while a stream is being captured"
+                 -P ${DDAD_TEST_DIR}/expect_exit.cmake)
 add_test(NAME gpu.emu_bad_launch
          COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:test_simt_emu> -DARGS=config -DEXPECT_RC=1
                  "-DEXPECT_ERR=a block too large: launch of k_nothing .*more than 1024 threads"
                  -P ${DDAD_TEST_DIR}/expect_exit.cmake)
-set_tests_properties(gpu.emu_self gpu.emu_divergent_barrier gpu.emu_bad_launch PROPERTIES LABELS "unit;emu"
+set_tests_properties(gpu.emu_self gpu.emu_divergent_barrier gpu.emu_divergent_barrier_late gpu.emu_capture_sync
+                     gpu.emu_bad_launch PROPERTIES LABELS "unit;emu"
                      ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")

@@ -2,6 +2,8 @@
 // row-major one (nn/gemm.h; BLAS semantics, so C is not read when beta == 0 and a
 // NaN-poisoned output stays a valid test), with the arguments cuBLAS would refuse
 // (CUBLAS_STATUS_INVALID_VALUE) refused too.
+#include "simt_emu.h"   // first: it defines the launch macros
+
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,6 @@ extern "C" void ddad_sgemm_gpu(ddad_gpu_ctx *ctx, int trans_a, int trans_b, int 
                                const float *a, int lda, long long stride_a, const float *b, int ldb,
                                long long stride_b, float beta, float *c, int ldc, long long stride_c, int batch)
 {
-    (void)ctx;
     const char *bad = NULL;
     if (m < 0 || n < 0 || k < 0) bad = "a negative dimension";
     else if (batch < 0) bad = "a negative batch count";
@@ -30,7 +31,10 @@ extern "C" void ddad_sgemm_gpu(ddad_gpu_ctx *ctx, int trans_a, int trans_b, int 
         exit(1);
     }
     // column-major C = op(A) op(B) is row-major C^T = op(B)^T op(A)^T: the CPU path's GEMM
-    for (int q = 0; q < batch; q++)
-        ddad_sgemm(trans_b, trans_a, n, m, k, alpha, b + q * stride_b, ldb, a + q * stride_a, lda, beta,
-                   c + q * stride_c, ldc);
+    // (on the context's stream, as cublasSetStream binds it: recorded while it is captured)
+    ddad_emu_enqueue(ctx->stream, "ddad_sgemm_gpu", [=]() {
+        for (int q = 0; q < batch; q++)
+            ddad_sgemm(trans_b, trans_a, n, m, k, alpha, b + q * stride_b, ldb, a + q * stride_a, lda, beta,
+                       c + q * stride_c, ldc);
+    });
 }

@@ -3,6 +3,8 @@
 // returns; when every thread of the block waits at the barrier, all are released. Threads
 // run in index order in one round, in reverse order in the next, and launches alternate
 // the first round's order, so a missing barrier shows whichever neighbour a thread reads.
+// A block whose first thread returns without reaching a barrier runs the rest as plain
+// calls, in the same order (run_block).
 #include "simt_emu.h"
 
 #include <stdio.h>
@@ -25,13 +27,18 @@ struct fiber {
     uint3 index;
 };
 
-// Kernel locals live on these stacks; the project's kernels use a few hundred bytes.
-constexpr size_t k_stack_bytes = 64 * 1024;
+// Kernel locals live on these stacks; the project's kernels use a few hundred bytes (about
+// 2 KB under AddressSanitizer). Small stacks matter: AddressSanitizer clears a stack's
+// whole shadow at every switch to it. ddad_emu_syncthreads checks the depth.
+constexpr size_t k_stack_bytes = 16 * 1024;
 
 ucontext_t g_scheduler;
 std::vector<fiber> g_fibers;
 std::vector<char> g_stacks;
 int g_current = -1;
+bool g_direct;          // g_current runs as a plain call (run_direct)
+int g_direct_first;     // the thread whose return put the block in plain calls
+const char *g_name;     // the kernel, for that error
 const std::function<void()> *g_body;
 char g_error[512];
 ddad_emu_counts g_counts;
@@ -67,6 +74,15 @@ bool check_config(const char *name, dim3 grid, dim3 block)
     return true;
 }
 
+uint3 thread_index(int t)
+{
+    uint3 i;
+    i.x = t % ddad_emu_block_dim.x;
+    i.y = t / ddad_emu_block_dim.x % ddad_emu_block_dim.y;
+    i.z = t / (ddad_emu_block_dim.x * ddad_emu_block_dim.y);
+    return i;
+}
+
 // Thread t's fiber, at the start of the kernel. (A function of its own: getcontext "returns
 // twice" as far as the compiler knows, which would make the caller's loop variables suspect.)
 __attribute__((noinline)) void init_fiber(int t)
@@ -78,23 +94,51 @@ __attribute__((noinline)) void init_fiber(int t)
     f.context.uc_link = &g_scheduler;
     makecontext(&f.context, fiber_main, 0);
     f.state = RUNNABLE;
-    f.index.x = t % ddad_emu_block_dim.x;
-    f.index.y = t / ddad_emu_block_dim.x % ddad_emu_block_dim.y;
-    f.index.z = t / (ddad_emu_block_dim.x * ddad_emu_block_dim.y);
+    f.index = thread_index(t);
+}
+
+void switch_to(int t)
+{
+    g_current = t;
+    ddad_emu_thread_idx = g_fibers[t].index;
+    if (swapcontext(&g_scheduler, &g_fibers[t].context) != 0) emu_fail("swapcontext failed");
+    g_current = -1;
+}
+
+// Runs thread t to its end as a plain call on this stack, without a fiber. A barrier it
+// reaches ends the run (ddad_emu_syncthreads).
+void run_direct(int t)
+{
+    g_current = t;
+    g_direct = true;
+    ddad_emu_thread_idx = thread_index(t);
+    (*g_body)();
+    g_direct = false;
+    g_current = -1;
 }
 
 void run_block(const char *name, int threads, int reverse)
 {
-    for (int t = 0; t < threads; t++) init_fiber(t);
+    /* The round's first thread runs as a fiber. If it returns without reaching a barrier,
+     * no thread of the block may reach one (a barrier some threads skip is an error here),
+     * so the others run as plain calls: most kernels have no barrier, and a fiber costs far
+     * more than their work per thread. */
+    const int first = reverse ? threads - 1 : 0;
+    init_fiber(first);
+    switch_to(first);
+    if (g_fibers[first].state == FINISHED) {
+        g_name = name;
+        g_direct_first = first;
+        for (int u = 1; u < threads; u++) run_direct(reverse ? threads - 1 - u : u);
+        return;
+    }
+    for (int t = 0; t < threads; t++)
+        if (t != first) init_fiber(t);
     for (;; reverse = !reverse) {
         for (int u = 0; u < threads; u++) {
             const int t = reverse ? threads - 1 - u : u;
-            if (g_fibers[t].state != RUNNABLE) continue;
-            g_current = t;
-            ddad_emu_thread_idx = g_fibers[t].index;
-            if (swapcontext(&g_scheduler, &g_fibers[t].context) != 0) emu_fail("swapcontext failed");
+            if (g_fibers[t].state == RUNNABLE) switch_to(t);
         }
-        g_current = -1;
         int waiting = 0, finished = 0;
         for (int t = 0; t < threads; t++) {
             waiting += g_fibers[t].state == AT_BARRIER;
@@ -120,7 +164,18 @@ void run_block(const char *name, int threads, int reverse)
 void ddad_emu_syncthreads(void)
 {
     if (g_current < 0) emu_fail("__syncthreads() outside a kernel");
+    if (g_direct) {
+        char msg[512];
+        snprintf(msg, sizeof msg,
+                 "%s, block (%u, %u, %u): thread %d reached __syncthreads() where thread %d returned without "
+                 "reaching it (a barrier in divergent code)",
+                 g_name, ddad_emu_block_idx.x, ddad_emu_block_idx.y, ddad_emu_block_idx.z, g_current, g_direct_first);
+        emu_fail(msg);
+    }
     fiber &f = g_fibers[g_current];
+    char here;
+    const size_t depth = (size_t)((char *)f.context.uc_stack.ss_sp + k_stack_bytes - &here);
+    if (depth > k_stack_bytes / 2) emu_fail("a kernel uses over half of its fiber's stack: raise k_stack_bytes");
     f.state = AT_BARRIER;
     if (swapcontext(&f.context, &g_scheduler) != 0) emu_fail("swapcontext failed");
 }
@@ -149,6 +204,12 @@ void ddad_emu_run(const char *name, dim3 grid, dim3 block, const std::function<v
             }
     g_counts.launches++;
     g_body = NULL;
+}
+
+void ddad_emu_launch(const char *name, dim3 grid, dim3 block, cudaStream_t stream, std::function<void()> call)
+{
+    if (!check_config(name, grid, block)) return;   // refused at the launch, captured or not
+    ddad_emu_enqueue(stream, name, [name, grid, block, call]() { ddad_emu_run(name, grid, block, call); });
 }
 
 void ddad_emu_check_launch(const char *what, const char *file, int line)

@@ -5,7 +5,8 @@
 //     become statics (one block runs at a time, so a static is the block's shared memory);
 //   - DDAD_LAUNCH runs the grid block by block; each thread of a block is a fiber, and
 //     __syncthreads() switches fibers, so a block's threads meet at every barrier as on the
-//     GPU (a thread that exits while others wait at a barrier is reported as an error);
+//     GPU (a thread that exits while others wait at a barrier is reported as an error;
+//     where the first thread exits without reaching one, the others run as plain calls);
 //     threads run in index order and in reverse order in alternate rounds, so a missing
 //     barrier shows as stale reads whichever neighbour a thread reads;
 //   - launch configurations are checked with the GPU's limits, and DDAD_CHECK_LAUNCH ends
@@ -83,12 +84,34 @@ struct ddad_emu_counts {
 ddad_emu_counts ddad_emu_totals(void);
 extern "C" unsigned long long ddad_emu_launches(void);   // for the C tests (gpu_test.h)
 
-// The launch is a call of the kernel in each thread, written at the launch site so that the
-// arguments convert to the parameters' types as they do at a <<<>>> launch (NULL included).
-// Each thread evaluates the argument expressions again: launch arguments have no side
-// effects. The stream is evaluated once and ignored (one stream: work runs in launch order).
-#define DDAD_LAUNCH(kernel, grid, block, stream, ...)                                                     \
-    ((void)(stream), ddad_emu_run(#kernel, dim3(grid), dim3(block), [&]() { kernel(__VA_ARGS__); }))
+// Work on a stream (streams_emu.cpp): done now, as every stream's work is done in issue
+// order, or recorded while `stream` is being captured into a graph, and done at each
+// replay. Work on the legacy default stream (0) during a capture is refused, as CUDA
+// refuses it. `what` names the work for errors.
+void ddad_emu_enqueue(cudaStream_t stream, const char *what, std::function<void()> work);
+
+// Ends the run (exit code 1) if a stream is being captured: for the calls CUDA forbids
+// during a capture (synchronous copies and fills, synchronisation, allocation).
+void ddad_emu_no_capture(const char *call);
+
+// A kernel and its arguments, converted to the parameters' types as at a <<<>>> launch
+// (NULL included) and evaluated once, at the launch: a graph keeps these values, not the
+// expressions, just as a captured CUDA kernel node keeps its parameters.
+template <typename... P> struct ddad_emu_kernel_call {
+    void (*kernel)(P...);
+    std::function<void()> operator()(P... params) const
+    {
+        void (*k)(P...) = kernel;
+        return [k, params...]() { k(params...); };
+    }
+};
+template <typename... P> ddad_emu_kernel_call<P...> ddad_emu_kernel(void (*kernel)(P...)) { return {kernel}; }
+
+void ddad_emu_launch(const char *name, dim3 grid, dim3 block, cudaStream_t stream, std::function<void()> call);
+
+// The launch runs `kernel` with the launch's arguments in every thread of the grid.
+#define DDAD_LAUNCH(kernel, grid, block, stream, ...) \
+    ddad_emu_launch(#kernel, dim3(grid), dim3(block), (stream), ddad_emu_kernel(kernel)(__VA_ARGS__))
 #define DDAD_CHECK_LAUNCH(what) ddad_emu_check_launch((what), __FILE__, __LINE__)
 
 #endif

@@ -1,8 +1,11 @@
 // The CPU emulator itself (simt_emu.h), on small kernels written for it:
 //   (no argument)  every (block, thread) of a 3-D grid runs once with its own indices; a
 //                  block's threads meet at __syncthreads(); the emulator exposes a missing
-//                  barrier; blocks see one shared array each, in turn;
+//                  barrier; blocks see one shared array each, in turn; a captured
+//                  stream records its work, with the arguments of the capture, for replays;
 //   divergent      a barrier that only some threads reach: must end with an error;
+//   divergent_late the same, where thread 0 is one that returns;
+//   capture_sync   cudaStreamSynchronize while the stream is captured: must end with an error;
 //   config         a launch of 2048 threads per block: DDAD_CHECK_LAUNCH must end the run.
 #include "simt_emu.h"
 
@@ -59,7 +62,19 @@ __global__ void k_divergent(int *out)
     }
 }
 
+// The same divergence where the first thread returns without the barrier (the block's
+// other threads then run as plain calls, and the barrier must still be reported).
+__global__ void k_divergent_late(int *out)
+{
+    if (threadIdx.x >= 16) {
+        __syncthreads();
+        out[threadIdx.x] = 1;
+    }
+}
+
 __global__ void k_nothing(int *out) { out[0] = 1; }
+
+__global__ void k_add(int *out, int v) { out[threadIdx.x] += v; }
 
 static int run_checks(void)
 {
@@ -121,6 +136,31 @@ static int run_checks(void)
     check("tree sum over 5 blocks of 128 threads", summed);
     check("8 barrier rounds per block", ddad_emu_totals().barriers - b0.barriers == 5 * 8);
 
+    // A captured stream: its work is recorded, with the kernel arguments' values at the
+    // capture, and done again at each launch of the graph.
+    cudaStream_t st;
+    cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking);
+    static int acc[4];
+    int v = 1;
+    cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal);
+    DDAD_LAUNCH(k_add, 1, 4, st, acc, v);
+    v = 100;   // after the capture of the launch: the graph keeps 1
+    cudaMemsetAsync(acc + 3, 0, sizeof(int), st);
+    check("nothing runs while the stream is captured", acc[0] == 0 && acc[3] == 0);
+    cudaGraph_t graph;
+    cudaGraphExec_t exec;
+    cudaStreamEndCapture(st, &graph);
+    cudaGraphInstantiate(&exec, graph, 0);
+    cudaGraphDestroy(graph);
+    cudaGraphLaunch(exec, st);
+    cudaGraphLaunch(exec, st);
+    check("two replays: the captured argument twice, the recorded fill after it",
+          acc[0] == 2 && acc[1] == 2 && acc[2] == 2 && acc[3] == 0);
+    DDAD_LAUNCH(k_add, 1, 4, st, acc, v);
+    check("an uncaptured launch runs at once, with its own arguments", acc[0] == 102 && acc[3] == 100);
+    cudaGraphExecDestroy(exec);
+    cudaStreamDestroy(st);
+
     printf("test_simt_emu: %d failed\n", g_failures);
     return g_failures ? 1 : 0;
 }
@@ -131,6 +171,19 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "divergent") == 0) {
         DDAD_LAUNCH(k_divergent, 1, 32, 0, out);
         printf("a divergent barrier went unreported\n");
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "divergent_late") == 0) {
+        DDAD_LAUNCH(k_divergent_late, 1, 32, 0, out);
+        printf("a divergent barrier went unreported\n");
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "capture_sync") == 0) {
+        cudaStream_t st;
+        cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking);
+        cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal);
+        cudaStreamSynchronize(st);
+        printf("a synchronisation during a capture went unreported\n");
         return 0;
     }
     if (argc > 1 && strcmp(argv[1], "config") == 0) {
