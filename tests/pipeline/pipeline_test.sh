@@ -152,42 +152,50 @@ case "$case_name" in
       expect_failure 2 "Exp.device is cuda but" run_ddad 1 "$WORK/dev_cuda" --set Exp.device=cuda
       [ ! -e "$WORK/dev_cuda/results.h5" ] || fail "a refused run left results behind"
     fi ;;
-  gpu_stages)
-    # With a GPU: the score and eval stages on the device against the CPU's, from the same
+  gpu_stages|emu_stages)
+    # With a GPU (gpu_stages), or on the CPU emulator's one GPU that every rank shares
+    # (emu_stages: build/tests/ddad_emu, tests/gpu/emu): the score and eval stages on the device against the CPU's, from the same
     # CPU-trained members and refiner (np2's run directory): maps and image scores within
     # float rounding, the rest exact; then the refiner trained on the GPU. Score runs on 4
     # ranks (6 members: two ranks hold two, two hold one, so the gather carries padded
     # slots), and DDAD_GPU_CHUNK=5 cuts the 32 test images into several chunks with a
     # partial last one. Last, members trained on the GPU with 1 and with 3 ranks agree.
-    # Skipped (77) without a GPU.
-    nvidia-smi -L 2>/dev/null | grep -q '^GPU ' || { echo "SKIPPED: no GPU visible"; exit 77; }
+    # gpu_stages is skipped (77) without a GPU.
+    G="$WORK/${case_name%_stages}"
+    export ASAN_OPTIONS=detect_leaks=0   # the emulator's kernels run under AddressSanitizer
+    if [ "$case_name" = emu_stages ]; then
+      DDAD="${DDAD_EMU:?}"
+    else
+      nvidia-smi -L 2>/dev/null | grep -q '^GPU ' || { echo "SKIPPED: no GPU visible"; exit 77; }
+    fi
     for st in score eval; do
       np=2; [ "$st" = score ] && np=4
-      rm -rf "$WORK/gpu_$st" && cp -r "$WORK/np2" "$WORK/gpu_$st" || fail "copying $WORK/np2"
-      log="$(DDAD_GPU_CHUNK=5 timeout -k 10 240 mpirun --oversubscribe --bind-to none -np $np -x DDAD_GPU_CHUNK \
-        "$DDAD" run --config "$CONFIG" --set "Data.file=$DATA" --set "Exp.out_dir=$WORK/gpu_$st" \
+      rm -rf "${G}_$st" && cp -r "$WORK/np2" "${G}_$st" || fail "copying $WORK/np2"
+      log="$(DDAD_GPU_CHUNK=5 timeout -k 10 240 mpirun --oversubscribe --bind-to none -np $np -x DDAD_GPU_CHUNK -x ASAN_OPTIONS \
+        "$DDAD" run --config "$CONFIG" --set "Data.file=$DATA" --set "Exp.out_dir=${G}_$st" \
         --set Exp.device=cuda --stage "$st" 2>&1)" || fail "--stage $st with Exp.device cuda exited with $?: $log"
       grep -q "train on the GPU" <<<"$log" || fail "--stage $st did not use the GPU: $log"
     done
     # score: every member's forward, the gather and the maps ran on the GPU
-    $CMP "$WORK/np2/checkpoints/score.h5" "$WORK/gpu_score/checkpoints/score.h5" --exact labels names \
+    $CMP "$WORK/np2/checkpoints/score.h5" "${G}_score/checkpoints/score.h5" --exact labels names \
       --rtol map_rec=1e-3 map_intra=1e-3 map_inter=1e-3 rec=1e-3 intra=1e-3 inter=1e-3 || exit 1
     # eval: the refiner's inference ran on the GPU; the discrepancy scores are the CPU's
-    $CMP "$WORK/np2/results.h5" "$WORK/gpu_eval/results.h5" --exact scores/test/rec scores/test/intra \
+    $CMP "$WORK/np2/results.h5" "${G}_eval/results.h5" --exact scores/test/rec scores/test/intra \
       scores/test/inter maps/test/rec maps/test/intra maps/test/inter members refiner \
       --rtol scores/test/r_dual=5e-4 maps/test/r_dual=1e-3 || exit 1
     # refine + eval: the refiner trained on the GPU (2 ranks on one GPU: its leader alone,
     # at the global batch; with two GPUs, data-parallel over NCCL) against the CPU's 2-rank
     # training, as one parameter vector: the same samples and updates, other rounding
-    rm -rf "$WORK/gpu_refine" && cp -r "$WORK/np2" "$WORK/gpu_refine" || fail "copying $WORK/np2"
+    rm -rf "${G}_refine" && cp -r "$WORK/np2" "${G}_refine" || fail "copying $WORK/np2"
     for st in refine eval; do
-      log="$(timeout -k 10 240 mpirun --oversubscribe --bind-to none -np 2 "$DDAD" run --config "$CONFIG" \
-        --set "Data.file=$DATA" --set "Exp.out_dir=$WORK/gpu_refine" --set Exp.device=cuda --stage "$st" 2>&1)" ||
+      log="$(timeout -k 10 240 mpirun --oversubscribe --bind-to none -np 2 -x ASAN_OPTIONS "$DDAD" run \
+        --config "$CONFIG" --set "Data.file=$DATA" --set "Exp.out_dir=${G}_refine" --set Exp.device=cuda \
+        --stage "$st" 2>&1)" ||
         fail "--stage $st with Exp.device cuda exited with $?: $log"
     done
-    $CMP "$WORK/np2/results.h5" "$WORK/gpu_refine/results.h5" --vector-rtol refiner=1e-3 \
+    $CMP "$WORK/np2/results.h5" "${G}_refine/results.h5" --vector-rtol refiner=1e-3 \
       --rtol scores/test/r_dual=1e-2 || exit 1
-    "$PY" - "$WORK/gpu_eval/results.h5" <<'PY' || fail "results.h5 of the GPU run lacks /gpu_memory/eval"
+    "$PY" - "${G}_eval/results.h5" <<'PY' || fail "results.h5 of the GPU run lacks /gpu_memory/eval"
 import sys, h5py
 f = h5py.File(sys.argv[1], "r")
 peak = f["gpu_memory/eval"][()]
@@ -198,14 +206,17 @@ PY
     # processes sharing the GPU): each member is trained by one process either way, so the
     # weights agree up to the rounding of the cuDNN algorithms each process times for
     # itself (bit for bit where they choose the same; printed)
+    # (the emulator: one epoch, for time)
+    epochs=(); [ "$case_name" = emu_stages ] && epochs=(--set Solver.num_epoch=1)
     for n in 1 3; do
-      rm -rf "$WORK/gpu_m$n"
-      log="$(timeout -k 10 240 mpirun --oversubscribe --bind-to none -np $n "$DDAD" run --config "$CONFIG" \
-        --set "Data.file=$DATA" --set "Exp.out_dir=$WORK/gpu_m$n" --set Exp.device=cuda --stage members 2>&1)" ||
+      rm -rf "${G}_m$n"
+      log="$(timeout -k 10 240 mpirun --oversubscribe --bind-to none -np $n -x ASAN_OPTIONS "$DDAD" run \
+        --config "$CONFIG" --set "Data.file=$DATA" --set "Exp.out_dir=${G}_m$n" --set Exp.device=cuda \
+        --stage members "${epochs[@]}" 2>&1)" ||
         fail "--stage members on $n rank(s) with Exp.device cuda exited with $?: $log"
     done
     for m in ndm_0 ndm_1 ndm_2 udm_0 udm_1 udm_2; do
-      $CMP "$WORK/gpu_m1/checkpoints/$m.h5" "$WORK/gpu_m3/checkpoints/$m.h5" --vector-rtol net=1e-4 || exit 1
+      $CMP "${G}_m1/checkpoints/$m.h5" "${G}_m3/checkpoints/$m.h5" --vector-rtol net=1e-4 || exit 1
     done
     ;;
   missing_stage)

@@ -1,6 +1,9 @@
 # The MPI pipeline on configs/ci.yaml with the ci synth preset, oversubscribed.
 set(_pipe_work ${CMAKE_BINARY_DIR}/pipeline-tests)
 set(_pipe_env DDAD=$<TARGET_FILE:ddad> PY=${DDAD_PYTHON} SRC=${CMAKE_SOURCE_DIR} WORK=${_pipe_work})
+if(TARGET ddad_emu)
+  list(APPEND _pipe_env DDAD_EMU=$<TARGET_FILE:ddad_emu>)
+endif()
 set(_pipe_sh ${CMAKE_CURRENT_LIST_DIR}/pipeline_test.sh)
 
 function(ddad_pipeline_test name labels)
@@ -34,6 +37,10 @@ ddad_pipeline_test(missing_stage mpi REQUIRES pipe_data)
 # The score and eval stages on the GPU against the CPU's; SKIPPED where no GPU is visible.
 ddad_pipeline_test(gpu_stages "gpu;mpi;python" REQUIRES "pipe_data;pipe_np2")
 set_tests_properties(pipeline.gpu_stages PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
+# The same on the CPU emulator's GPU (tests/gpu/emu), wherever CUDA builds.
+if(TARGET ddad_emu)
+  ddad_pipeline_test(emu_stages "mpi;python;emu" REQUIRES "pipe_data;pipe_np2")
+endif()
 ddad_pipeline_test(device mpi REQUIRES pipe_data)
 ddad_pipeline_test(memae mpi REQUIRES pipe_data)
 # The method's central claim: A_inter separates better than A_rec (by 0.05 AUROC) on a

@@ -4,7 +4,8 @@
 # programs link those objects instead of the library's CUDA ones.
 enable_language(CXX)
 set(DDAD_EMU_KERNEL_FILES activation_gpu adam_gpu ae_gpu ae_train_gpu batch_gpu batchnorm_gpu conv_gemm_gpu
-                          conv_gpu gpu_paramset linear_gpu loss_gpu maps_gpu refine_gpu refine_train_gpu)
+                          conv_gpu device gpu_paramset linear_gpu loss_gpu maps_gpu nccl_comm refine_gpu
+                          refine_train_gpu)
 # Stand-ins for the library boundaries: gemm_emu.cpp for gemm_gpu.cu (cuBLAS), the
 # column-major GEMM on the CPU; conv_plan_emu.cpp for conv_plan.cu (cuDNN), every
 # convolution on the GEMM engine; gpu_ctx_emu.cpp for gpu_ctx.cu (no library handles);
@@ -74,3 +75,11 @@ add_test(NAME gpu.emu_bad_launch
 set_tests_properties(gpu.emu_self gpu.emu_divergent_barrier gpu.emu_divergent_barrier_late gpu.emu_capture_sync
                      gpu.emu_bad_launch PROPERTIES LABELS "unit;emu"
                      ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")
+
+# `ddad` itself on the emulated GPU (one device that every rank shares): the GPU job path
+# (Exp.device cuda: members, score, refine and eval stages, the collectives through MPI)
+# in every test run (pipeline.emu_stages). Slow, so only for the tests' tiny config.
+add_executable(ddad_emu ${DDAD_TOOL_SOURCES})
+target_compile_options(ddad_emu PRIVATE ${DDAD_C_WARNINGS})
+target_link_libraries(ddad_emu PRIVATE ddad_emu_kernels ddadcore)
+set_target_properties(ddad_emu PROPERTIES LINKER_LANGUAGE CXX)

@@ -1,11 +1,12 @@
-// For the emulated model files and the model tests: the CUDA runtime's copies and fills on
-// host memory, and the project's device-memory helpers (device.h) on the heap. Work on a
+// For the emulated model files, the tests and the emulated job: the CUDA runtime's device
+// (one), allocation, copies and fills, on host memory. Work on a
 // stream goes through ddad_emu_enqueue (streams_emu.cpp): done at once, or recorded while
 // the stream is captured; the synchronous calls CUDA refuses during a capture end the run.
 // The test executables also link libcudart (through the library's interface), but a
 // definition in the executable's own objects takes precedence, so these are the ones called.
 #include "simt_emu.h"   // first: it defines the launch macros
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,22 +70,60 @@ cudaError_t cudaDeviceSynchronize(void)
 
 cudaError_t cudaFree(void *p)
 {
+    if (!p) return cudaSuccess;
     ddad_emu_no_capture("cudaFree");
     free(p);
     return cudaSuccess;
 }
 
-void *ddad_gpu_malloc(size_t bytes, const char *what)
+// One emulated device, with device.cu's own discovery, placement and counted allocator on
+// top: ranks of an emulated job all see device 0 and share it.
+cudaError_t cudaGetDeviceCount(int *count)
 {
-    ddad_emu_no_capture("ddad_gpu_malloc (cudaMalloc)");
-    return ddad_malloc(bytes ? bytes : 1, what);
+    *count = 1;
+    return cudaSuccess;
 }
 
-void ddad_gpu_free(void *p, size_t bytes)
+cudaError_t cudaSetDevice(int device) { return device == 0 ? cudaSuccess : cudaErrorInvalidDevice; }
+
+cudaError_t cudaGetDevice(int *device)
 {
-    (void)bytes;
-    ddad_emu_no_capture("ddad_gpu_free (cudaFree)");
-    free(p);
+    *device = 0;
+    return cudaSuccess;
+}
+
+cudaError_t cudaGetDeviceProperties(cudaDeviceProp *p, int device)
+{
+    if (device != 0) return cudaErrorInvalidDevice;
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "CPU emulator");
+    p->major = 9;
+    p->minor = 0;
+    p->multiProcessorCount = 1;
+    p->totalGlobalMem = (size_t)16 << 30;
+    return cudaSuccess;
+}
+
+cudaError_t cudaDeviceGetAttribute(int *value, enum cudaDeviceAttr attr, int device)
+{
+    if (device != 0) return cudaErrorInvalidDevice;
+    *value = attr == cudaDevAttrMultiProcessorCount ? 1 : 0;
+    return cudaSuccess;
+}
+
+cudaError_t cudaMemGetInfo(size_t *free_bytes, size_t *total_bytes)
+{
+    *free_bytes = *total_bytes = (size_t)16 << 30;
+    return cudaSuccess;
+}
+
+cudaError_t cudaGetLastError(void) { return cudaSuccess; }   // launches are checked by DDAD_CHECK_LAUNCH
+
+cudaError_t cudaMalloc(void **p, size_t bytes)
+{
+    ddad_emu_no_capture("cudaMalloc");
+    *p = malloc(bytes ? bytes : 1);
+    return *p ? cudaSuccess : cudaErrorMemoryAllocation;
 }
 
 }   // extern "C"
