@@ -68,12 +68,18 @@ add_test(NAME gpu.emu_capture_sync
          COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:test_simt_emu> -DARGS=capture_sync -DEXPECT_RC=1
                  "-DEXPECT_ERR=cudaStreamSynchronize: called while a stream is being captured"
                  -P ${DDAD_TEST_DIR}/expect_exit.cmake)
+add_test(NAME gpu.emu_past_global
+         COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:test_simt_emu> -DARGS=past_global -DEXPECT_RC=1
+                 "-DEXPECT_ERR=heap-buffer-overflow.*k_past_global" -P ${DDAD_TEST_DIR}/expect_exit.cmake)
+add_test(NAME gpu.emu_past_local
+         COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:test_simt_emu> -DARGS=past_local -DEXPECT_RC=1
+                 "-DEXPECT_ERR=stack-buffer-overflow.*k_past_local" -P ${DDAD_TEST_DIR}/expect_exit.cmake)
 add_test(NAME gpu.emu_bad_launch
          COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:test_simt_emu> -DARGS=config -DEXPECT_RC=1
                  "-DEXPECT_ERR=a block too large: launch of k_nothing .*more than 1024 threads"
                  -P ${DDAD_TEST_DIR}/expect_exit.cmake)
 set_tests_properties(gpu.emu_self gpu.emu_divergent_barrier gpu.emu_divergent_barrier_late gpu.emu_capture_sync
-                     gpu.emu_bad_launch PROPERTIES LABELS "unit;emu"
+                     gpu.emu_past_global gpu.emu_past_local gpu.emu_bad_launch PROPERTIES LABELS "unit;emu"
                      ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")
 
 # `ddad` itself on the emulated GPU (one device that every rank shares): the GPU job path

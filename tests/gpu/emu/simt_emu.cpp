@@ -7,10 +7,46 @@
 // calls, in the same order (run_block).
 #include "simt_emu.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ucontext.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
+#if defined(__x86_64__) && defined(__ELF__)
+// On x86-64 the fibers switch with a few instructions of their own: swapcontext also saves
+// and restores the signal mask, a system call per switch, which was most of the
+// emulator's time. ddad_emu_switch_stack saves the callee-saved registers on the current
+// stack, stores its pointer in *save_sp, and resumes the stack at load_sp.
+#define DDAD_EMU_OWN_SWITCH 1
+extern "C" void ddad_emu_switch_stack(void **save_sp, void *load_sp);
+__asm__(".text\n"
+        ".globl ddad_emu_switch_stack\n"
+        ".type ddad_emu_switch_stack, @function\n"
+        "ddad_emu_switch_stack:\n"
+        "  pushq %rbp\n"
+        "  pushq %rbx\n"
+        "  pushq %r12\n"
+        "  pushq %r13\n"
+        "  pushq %r14\n"
+        "  pushq %r15\n"
+        "  movq %rsp, (%rdi)\n"
+        "  movq %rsi, %rsp\n"
+        "  popq %r15\n"
+        "  popq %r14\n"
+        "  popq %r13\n"
+        "  popq %r12\n"
+        "  popq %rbx\n"
+        "  popq %rbp\n"
+        "  ret\n"
+        ".size ddad_emu_switch_stack, .-ddad_emu_switch_stack\n");
+#else
+#define DDAD_EMU_OWN_SWITCH 0
+#endif
 
 #include <vector>
 
@@ -22,17 +58,27 @@ namespace {
 enum fiber_state { RUNNABLE, AT_BARRIER, FINISHED };
 
 struct fiber {
+#if DDAD_EMU_OWN_SWITCH
+    void *sp;              // saved stack pointer while switched out
+#else
     ucontext_t context;
+#endif
+    char *stack;
     fiber_state state;
     uint3 index;
 };
 
 // Kernel locals live on these stacks; the project's kernels use a few hundred bytes (about
 // 2 KB under AddressSanitizer). Small stacks matter: AddressSanitizer clears a stack's
-// whole shadow at every switch to it. ddad_emu_syncthreads checks the depth.
+// whole shadow at each fiber's start (and, with swapcontext, at every switch to it).
+// ddad_emu_syncthreads checks the depth.
 constexpr size_t k_stack_bytes = 16 * 1024;
 
+#if DDAD_EMU_OWN_SWITCH
+void *g_scheduler_sp;
+#else
 ucontext_t g_scheduler;
+#endif
 std::vector<fiber> g_fibers;
 std::vector<char> g_stacks;
 int g_current = -1;
@@ -43,11 +89,22 @@ const std::function<void()> *g_body;
 char g_error[512];
 ddad_emu_counts g_counts;
 
+#if DDAD_EMU_OWN_SWITCH
+// A fiber's first frame: entered by the `ret` of its first switch; never returns.
+[[noreturn]] void fiber_main()
+{
+    (*g_body)();
+    g_fibers[g_current].state = FINISHED;
+    ddad_emu_switch_stack(&g_fibers[g_current].sp, g_scheduler_sp);
+    __builtin_unreachable();
+}
+#else
 void fiber_main()
 {
     (*g_body)();
     g_fibers[g_current].state = FINISHED;   // uc_link returns to the scheduler
 }
+#endif
 
 [[noreturn]] void emu_fail(const char *msg)
 {
@@ -83,13 +140,44 @@ uint3 thread_index(int t)
     return i;
 }
 
+#if DDAD_EMU_OWN_SWITCH
+// Thread t's fiber, at the start of the kernel: a stack whose first switch pops six zero
+// registers and returns into fiber_main, 16-byte aligned as at a call.
+void init_fiber(int t)
+{
+    fiber &f = g_fibers[t];
+    f.stack = g_stacks.data() + (size_t)t * k_stack_bytes;
+#if defined(__SANITIZE_ADDRESS__)
+    __asan_unpoison_memory_region(f.stack, k_stack_bytes);   // a fiber that ended by exit() leaves poison
+#endif
+    void **sp = (void **)(((uintptr_t)(f.stack + k_stack_bytes) & ~(uintptr_t)15) - 16);
+    sp[0] = (void *)&fiber_main;
+    sp[1] = NULL;
+    sp -= 6;
+    for (int r = 0; r < 6; r++) sp[r] = NULL;
+    f.sp = sp;
+    f.state = RUNNABLE;
+    f.index = thread_index(t);
+}
+
+void switch_to(int t)
+{
+    g_current = t;
+    ddad_emu_thread_idx = g_fibers[t].index;
+    ddad_emu_switch_stack(&g_scheduler_sp, g_fibers[t].sp);
+    g_current = -1;
+}
+
+void switch_back(fiber &f) { ddad_emu_switch_stack(&f.sp, g_scheduler_sp); }
+#else
 // Thread t's fiber, at the start of the kernel. (A function of its own: getcontext "returns
 // twice" as far as the compiler knows, which would make the caller's loop variables suspect.)
 __attribute__((noinline)) void init_fiber(int t)
 {
     fiber &f = g_fibers[t];
+    f.stack = g_stacks.data() + (size_t)t * k_stack_bytes;
     if (getcontext(&f.context) != 0) emu_fail("getcontext failed");
-    f.context.uc_stack.ss_sp = g_stacks.data() + (size_t)t * k_stack_bytes;
+    f.context.uc_stack.ss_sp = f.stack;
     f.context.uc_stack.ss_size = k_stack_bytes;
     f.context.uc_link = &g_scheduler;
     makecontext(&f.context, fiber_main, 0);
@@ -104,6 +192,12 @@ void switch_to(int t)
     if (swapcontext(&g_scheduler, &g_fibers[t].context) != 0) emu_fail("swapcontext failed");
     g_current = -1;
 }
+
+void switch_back(fiber &f)
+{
+    if (swapcontext(&f.context, &g_scheduler) != 0) emu_fail("swapcontext failed");
+}
+#endif
 
 // Runs thread t to its end as a plain call on this stack, without a fiber. A barrier it
 // reaches ends the run (ddad_emu_syncthreads).
@@ -174,10 +268,10 @@ void ddad_emu_syncthreads(void)
     }
     fiber &f = g_fibers[g_current];
     char here;
-    const size_t depth = (size_t)((char *)f.context.uc_stack.ss_sp + k_stack_bytes - &here);
+    const size_t depth = (size_t)(f.stack + k_stack_bytes - &here);
     if (depth > k_stack_bytes / 2) emu_fail("a kernel uses over half of its fiber's stack: raise k_stack_bytes");
     f.state = AT_BARRIER;
-    if (swapcontext(&f.context, &g_scheduler) != 0) emu_fail("swapcontext failed");
+    switch_back(f);
 }
 
 void ddad_emu_run(const char *name, dim3 grid, dim3 block, const std::function<void()> &body)

@@ -15,10 +15,10 @@
 //     these wrappers are compiled without floating-point contraction.
 // Only kernels that use no cuDNN, cuBLAS or runtime calls can run here (ddad_sgemm_gpu is
 // replaced by gemm_emu.cpp); the libraries' convolutions, timing, and everything about
-// concurrency between blocks are left to the GPU tests. Two blind spots: shared memory
-// keeps the previous block's values (a read before any write goes unseen), and under
-// AddressSanitizer only heap accesses are checked once a fiber has switched (its
-// swapcontext interceptor clears a fiber stack's shadow).
+// concurrency between blocks are left to the GPU tests. A blind spot: shared memory keeps
+// the previous block's values (a read before any write goes unseen). (Where fibers switch
+// by swapcontext, off x86-64, a second: AddressSanitizer checks only heap accesses once a
+// fiber has switched, as its swapcontext interceptor clears the fiber stack's shadow.)
 #ifndef DDAD_TESTS_GPU_EMU_SIMT_EMU_H
 #define DDAD_TESTS_GPU_EMU_SIMT_EMU_H
 

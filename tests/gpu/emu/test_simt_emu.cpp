@@ -6,6 +6,8 @@
 //   divergent      a barrier that only some threads reach: must end with an error;
 //   divergent_late the same, where thread 0 is one that returns;
 //   capture_sync   cudaStreamSynchronize while the stream is captured: must end with an error;
+//   past_global, past_local
+//                  out of bounds after a barrier: AddressSanitizer must end the run;
 //   config         a launch of 2048 threads per block: DDAD_CHECK_LAUNCH must end the run.
 #include "simt_emu.h"
 
@@ -75,6 +77,20 @@ __global__ void k_divergent_late(int *out)
 __global__ void k_nothing(int *out) { out[0] = 1; }
 
 __global__ void k_add(int *out, int v) { out[threadIdx.x] += v; }
+
+// Out of bounds after a barrier, in global memory (past out's n ints) or in a kernel-local
+// array (k past its 4 ints): AddressSanitizer must report either.
+__global__ void k_past_global(int *out, int n)
+{
+    __syncthreads();
+    out[threadIdx.x + (unsigned)n - blockDim.x + 1] = 1;
+}
+__global__ void k_past_local(int *out, int k)
+{
+    int local[4] = {1, 2, 3, 4};
+    __syncthreads();
+    out[threadIdx.x] = local[k];
+}
 
 static int run_checks(void)
 {
@@ -184,6 +200,18 @@ int main(int argc, char **argv)
         cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal);
         cudaStreamSynchronize(st);
         printf("a synchronisation during a capture went unreported\n");
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "past_global") == 0) {
+        int *heap = new int[32];
+        DDAD_LAUNCH(k_past_global, 1, 32, 0, heap, 32);
+        printf("a write past a global array went unreported\n");
+        delete[] heap;
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "past_local") == 0) {
+        DDAD_LAUNCH(k_past_local, 1, 32, 0, out, argc + 2);   // 4
+        printf("a read past a kernel-local array went unreported\n");
         return 0;
     }
     if (argc > 1 && strcmp(argv[1], "config") == 0) {
