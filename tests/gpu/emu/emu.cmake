@@ -51,36 +51,27 @@ endforeach()
 # test_gpu_ops.c computes its expected FPI images inline, rounded as src/data/fpi.c rounds them
 set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/../test_gpu_ops.c PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")
 
-# The emulator's own checks, and the two errors it must report.
+# The emulator's own checks, and the errors it must report: test_simt_emu ARG must exit 1
+# with stderr matching REGEX.
 add_executable(test_simt_emu ${CMAKE_CURRENT_LIST_DIR}/test_simt_emu.cpp)
 target_link_libraries(test_simt_emu PRIVATE ddad_emu_kernels)
 target_compile_options(test_simt_emu PRIVATE -Wall -Wextra $<$<BOOL:${DDAD_WERROR}>:-Werror>)
 add_test(NAME gpu.emu_self COMMAND test_simt_emu)
-add_test(NAME gpu.emu_divergent_barrier
-         COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:test_simt_emu> -DARGS=divergent -DEXPECT_RC=1
-                 "-DEXPECT_ERR=k_divergent, block \\(0, 0, 0\\): 16 of 32 threads returned while 16 wait"
-                 -P ${DDAD_TEST_DIR}/expect_exit.cmake)
-add_test(NAME gpu.emu_divergent_barrier_late
-         COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:test_simt_emu> -DARGS=divergent_late -DEXPECT_RC=1
-                 "-DEXPECT_ERR=k_divergent_late, block \\(0, 0, 0\\): thread 16 reached __syncthreads\\(\\) where thread 0 returned"
-                 -P ${DDAD_TEST_DIR}/expect_exit.cmake)
-add_test(NAME gpu.emu_capture_sync
-         COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:test_simt_emu> -DARGS=capture_sync -DEXPECT_RC=1
-                 "-DEXPECT_ERR=cudaStreamSynchronize: called while a stream is being captured"
-                 -P ${DDAD_TEST_DIR}/expect_exit.cmake)
-add_test(NAME gpu.emu_past_global
-         COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:test_simt_emu> -DARGS=past_global -DEXPECT_RC=1
-                 "-DEXPECT_ERR=heap-buffer-overflow.*k_past_global" -P ${DDAD_TEST_DIR}/expect_exit.cmake)
-add_test(NAME gpu.emu_past_local
-         COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:test_simt_emu> -DARGS=past_local -DEXPECT_RC=1
-                 "-DEXPECT_ERR=stack-buffer-overflow.*k_past_local" -P ${DDAD_TEST_DIR}/expect_exit.cmake)
-add_test(NAME gpu.emu_bad_launch
-         COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:test_simt_emu> -DARGS=config -DEXPECT_RC=1
-                 "-DEXPECT_ERR=a block too large: launch of k_nothing .*more than 1024 threads"
-                 -P ${DDAD_TEST_DIR}/expect_exit.cmake)
-set_tests_properties(gpu.emu_self gpu.emu_divergent_barrier gpu.emu_divergent_barrier_late gpu.emu_capture_sync
-                     gpu.emu_past_global gpu.emu_past_local gpu.emu_bad_launch PROPERTIES LABELS "unit;emu"
-                     ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")
+set_tests_properties(gpu.emu_self PROPERTIES LABELS "unit;emu" ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")
+function(ddad_emu_error_test name arg regex)
+  add_test(NAME gpu.emu_${name}
+           COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:test_simt_emu> -DARGS=${arg} -DEXPECT_RC=1
+                   "-DEXPECT_ERR=${regex}" -P ${DDAD_TEST_DIR}/expect_exit.cmake)
+  set_tests_properties(gpu.emu_${name} PROPERTIES LABELS "unit;emu" ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")
+endfunction()
+ddad_emu_error_test(divergent_barrier divergent
+                    "k_divergent, block \\(0, 0, 0\\): 16 of 32 threads returned while 16 wait")
+ddad_emu_error_test(divergent_barrier_late divergent_late
+                    "k_divergent_late, block \\(0, 0, 0\\): thread 16 reached __syncthreads\\(\\) where thread 0 returned")
+ddad_emu_error_test(capture_sync capture_sync "cudaStreamSynchronize: called while a stream is being captured")
+ddad_emu_error_test(past_global past_global "heap-buffer-overflow.*k_past_global")
+ddad_emu_error_test(past_local past_local "stack-buffer-overflow.*k_past_local")
+ddad_emu_error_test(bad_launch config "a block too large: launch of k_nothing .*more than 1024 threads")
 
 # `ddad` itself on the emulated GPU (one device that every rank shares): the GPU job path
 # (Exp.device cuda: members, score, refine and eval stages, the collectives through MPI)
