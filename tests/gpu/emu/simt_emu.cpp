@@ -148,7 +148,7 @@ void init_fiber(int t)
     fiber &f = g_fibers[t];
     f.stack = g_stacks.data() + (size_t)t * k_stack_bytes;
 #if defined(__SANITIZE_ADDRESS__)
-    __asan_unpoison_memory_region(f.stack, k_stack_bytes);   // a fiber that ended by exit() leaves poison
+    __asan_unpoison_memory_region(f.stack, k_stack_bytes);   // fiber_main's frame never returns
 #endif
     void **sp = (void **)(((uintptr_t)(f.stack + k_stack_bytes) & ~(uintptr_t)15) - 16);
     sp[0] = (void *)&fiber_main;
