@@ -216,6 +216,27 @@ PY
     for m in ndm_0 ndm_1 ndm_2 udm_0 udm_1 udm_2; do
       $CMP "${G}_m1/checkpoints/$m.h5" "${G}_m3/checkpoints/$m.h5" --vector-rtol net=1e-4 || exit 1
     done
+    [ "$case_name" = emu_stages ] || exit 0
+    # The emulator only: two emulated GPUs. The refiner on 2 ranks, one per GPU ("nccl"
+    # mode: the all-reduce inside its captured graphs), and the score stage on 4 ranks, two
+    # per GPU (the hierarchy, with NCCL between the two leaders), against the CPU's.
+    export DDAD_EMU_GPUS=2
+    rm -rf "${G}2_refine" "${G}2_score"
+    cp -r "$WORK/np2" "${G}2_refine" && cp -r "$WORK/np2" "${G}2_score" || fail "copying $WORK/np2"
+    for st in refine eval; do
+      log="$(timeout -k 10 240 mpirun --oversubscribe --bind-to none -np 2 -x ASAN_OPTIONS -x DDAD_EMU_GPUS "$DDAD" \
+        run --config "$CONFIG" --set "Data.file=$DATA" --set "Exp.out_dir=${G}2_refine" --set Exp.device=cuda \
+        --stage "$st" 2>&1)" || fail "--stage $st on 2 emulated GPUs exited with $?: $log"
+      [ "$st" = eval ] || grep -q "GPU collectives: nccl (2 GPU(s) in use" <<<"$log" || fail "not in nccl mode: $log"
+    done
+    $CMP "$WORK/np2/results.h5" "${G}2_refine/results.h5" --vector-rtol refiner=1e-3 \
+      --rtol scores/test/r_dual=1e-2 || exit 1
+    log="$(timeout -k 10 240 mpirun --oversubscribe --bind-to none -np 4 -x ASAN_OPTIONS -x DDAD_EMU_GPUS "$DDAD" \
+      run --config "$CONFIG" --set "Data.file=$DATA" --set "Exp.out_dir=${G}2_score" --set Exp.device=cuda \
+      --stage score 2>&1)" || fail "--stage score on 2 emulated GPUs exited with $?: $log"
+    grep -q "GPU collectives: hierarchy (2 GPU(s) in use, up to 2 rank" <<<"$log" || fail "not a 2-GPU hierarchy: $log"
+    $CMP "$WORK/np2/checkpoints/score.h5" "${G}2_score/checkpoints/score.h5" --exact labels names \
+      --rtol map_rec=1e-3 map_intra=1e-3 map_inter=1e-3 rec=1e-3 intra=1e-3 inter=1e-3 || exit 1
     ;;
   missing_stage)
     rm -rf "$WORK/empty"

@@ -10,11 +10,14 @@ set(DDAD_EMU_KERNEL_FILES activation_gpu adam_gpu ae_gpu ae_train_gpu batch_gpu 
 # column-major GEMM on the CPU; conv_plan_emu.cpp for conv_plan.cu (cuDNN), every
 # convolution on the GEMM engine; gpu_ctx_emu.cpp for gpu_ctx.cu (no library handles);
 # runtime_emu.cpp and streams_emu.cpp for the CUDA runtime calls the model files and
-# trainers make (copies, fills, streams, events, graph capture) and the device-memory
-# helpers.
+# trainers make (devices, copies, fills, streams, events, graph capture); nccl_emu.cpp
+# for NCCL.
 set(emu_sources ${CMAKE_CURRENT_LIST_DIR}/simt_emu.cpp ${CMAKE_CURRENT_LIST_DIR}/streams_emu.cpp
                 ${CMAKE_CURRENT_LIST_DIR}/gemm_emu.cpp ${CMAKE_CURRENT_LIST_DIR}/conv_plan_emu.cpp
                 ${CMAKE_CURRENT_LIST_DIR}/gpu_ctx_emu.cpp ${CMAKE_CURRENT_LIST_DIR}/runtime_emu.cpp)
+if(DDAD_HAVE_NCCL)
+  list(APPEND emu_sources ${CMAKE_CURRENT_LIST_DIR}/nccl_emu.cpp)   # NCCL's collectives by MPI
+endif()
 foreach(f ${DDAD_EMU_KERNEL_FILES})
   set(wrapper ${CMAKE_CURRENT_BINARY_DIR}/emu/${f}_emu.cpp)
   file(CONFIGURE OUTPUT ${wrapper}

@@ -76,27 +76,43 @@ cudaError_t cudaFree(void *p)
     return cudaSuccess;
 }
 
-// One emulated device, with device.cu's own discovery, placement and counted allocator on
-// top: ranks of an emulated job all see device 0 and share it.
+// DDAD_EMU_GPUS emulated devices (default 1, at most 8), with device.cu's own discovery,
+// placement and counted allocator on top: ranks on one device share it, and ranks on
+// different devices take the "nccl" path of the GPU communicator (nccl_emu.cpp).
+static int emu_devices(void)
+{
+    const char *env = getenv("DDAD_EMU_GPUS");
+    const int n = env ? atoi(env) : 1;
+    return n < 1 ? 1 : n > 8 ? 8 : n;
+}
+
+static int g_device;
+
 cudaError_t cudaGetDeviceCount(int *count)
 {
-    *count = 1;
+    *count = emu_devices();
     return cudaSuccess;
 }
 
-cudaError_t cudaSetDevice(int device) { return device == 0 ? cudaSuccess : cudaErrorInvalidDevice; }
+cudaError_t cudaSetDevice(int device)
+{
+    if (device < 0 || device >= emu_devices()) return cudaErrorInvalidDevice;
+    g_device = device;
+    return cudaSuccess;
+}
 
 cudaError_t cudaGetDevice(int *device)
 {
-    *device = 0;
+    *device = g_device;
     return cudaSuccess;
 }
 
 cudaError_t cudaGetDeviceProperties(cudaDeviceProp *p, int device)
 {
-    if (device != 0) return cudaErrorInvalidDevice;
+    if (device < 0 || device >= emu_devices()) return cudaErrorInvalidDevice;
     memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "CPU emulator");
+    p->uuid.bytes[0] = (char)(device + 1);   // the devices are told apart by their UUIDs
     p->major = 9;
     p->minor = 0;
     p->multiProcessorCount = 1;
@@ -106,7 +122,7 @@ cudaError_t cudaGetDeviceProperties(cudaDeviceProp *p, int device)
 
 cudaError_t cudaDeviceGetAttribute(int *value, enum cudaDeviceAttr attr, int device)
 {
-    if (device != 0) return cudaErrorInvalidDevice;
+    if (device < 0 || device >= emu_devices()) return cudaErrorInvalidDevice;
     *value = attr == cudaDevAttrMultiProcessorCount ? 1 : 0;
     return cudaSuccess;
 }

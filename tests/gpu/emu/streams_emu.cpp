@@ -3,9 +3,11 @@
 // as they do on a GPU. Every stream's work is done at once, in issue order, so streams
 // and events order nothing; what is emulated is what a capture changes:
 //   - work issued to a stream being captured is recorded, not done, and done again at
-//     each launch of the graph; a kernel's arguments are the values they had at the
-//     capture (simt_emu.h), so host state that a step reads when it is enqueued and that
-//     changes between steps is frozen in the replays, as on a GPU;
+//     each launch of the graph (a stream that waits on an event recorded in the capture
+//     joins it, as in CUDA: the GPU communicator's stream does); a kernel's arguments are
+//     the values they had at the capture (simt_emu.h), so host state that a step reads
+//     when it is enqueued and that changes between steps is frozen in the replays, as on
+//     a GPU;
 //   - the calls CUDA refuses while a stream is being captured end the run: synchronous
 //     copies and fills, synchronisation, allocation and freeing, work on the legacy
 //     default stream, and waiting for an event recorded inside the capture.
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -37,8 +40,13 @@ struct emu_graph {
     std::vector<emu_work> work;
 };
 
-cudaStream_t g_capturing;   // the stream being captured, if g_capture
+std::vector<cudaStream_t> g_capturing;   // the captured stream, and those that joined it
 emu_graph *g_capture;
+
+bool captured(cudaStream_t s)
+{
+    return g_capture && std::find(g_capturing.begin(), g_capturing.end(), s) != g_capturing.end();
+}
 
 [[noreturn]] void emu_fail(const char *call, const char *why)
 {
@@ -54,7 +62,7 @@ emu_event *event_of(cudaEvent_t e) { return reinterpret_cast<emu_event *>(e); }
 
 void ddad_emu_enqueue(cudaStream_t stream, const char *what, std::function<void()> work)
 {
-    if (g_capture && stream == g_capturing) {
+    if (captured(stream)) {
         g_capture->work.push_back({what, std::move(work)});
         return;
     }
@@ -90,23 +98,23 @@ cudaError_t cudaStreamBeginCapture(cudaStream_t stream, enum cudaStreamCaptureMo
     (void)mode;
     if (stream == 0) emu_fail("cudaStreamBeginCapture", "a capture of the legacy default stream");
     ddad_emu_no_capture("cudaStreamBeginCapture");
-    g_capturing = stream;
+    g_capturing.assign(1, stream);
     g_capture = new emu_graph;
     return cudaSuccess;
 }
 
 cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t *graph)
 {
-    if (!g_capture || stream != g_capturing) emu_fail("cudaStreamEndCapture", "the stream is not being captured");
+    if (!g_capture || stream != g_capturing[0]) emu_fail("cudaStreamEndCapture", "the stream is not being captured");
     *graph = reinterpret_cast<cudaGraph_t>(g_capture);
     g_capture = NULL;
-    g_capturing = 0;
+    g_capturing.clear();
     return cudaSuccess;
 }
 
 cudaError_t cudaStreamIsCapturing(cudaStream_t stream, enum cudaStreamCaptureStatus *status)
 {
-    *status = g_capture && stream == g_capturing ? cudaStreamCaptureStatusActive : cudaStreamCaptureStatusNone;
+    *status = captured(stream) ? cudaStreamCaptureStatusActive : cudaStreamCaptureStatusNone;
     return cudaSuccess;
 }
 
@@ -157,7 +165,7 @@ cudaError_t cudaEventDestroy(cudaEvent_t event)
 cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream)
 {
     if (g_capture && stream == 0) emu_fail("cudaEventRecord", "on the legacy default stream during a capture");
-    event_of(event)->captured = g_capture && stream == g_capturing;
+    event_of(event)->captured = captured(stream);
     return cudaSuccess;
 }
 
@@ -176,7 +184,11 @@ cudaError_t cudaEventSynchronize(cudaEvent_t event)
 
 cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned int flags)
 {
-    (void)stream, (void)event, (void)flags;   // the event's work is done
+    (void)flags;   // the event's work is done; a wait on one recorded in the capture joins it
+    if (g_capture && event_of(event)->captured && !captured(stream)) {
+        if (stream == 0) emu_fail("cudaStreamWaitEvent", "the legacy default stream joining a capture");
+        g_capturing.push_back(stream);
+    }
     return cudaSuccess;
 }
 
