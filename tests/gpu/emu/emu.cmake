@@ -54,6 +54,28 @@ endforeach()
 # test_gpu_ops.c computes its expected FPI images inline, rounded as src/data/fpi.c rounds them
 set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/../test_gpu_ops.c PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")
 
+# The GPU collectives (test_gpu_comm.c) on emulated GPUs: ranks sharing one (the
+# hierarchy; np2 with the NCCL communicator forced), one rank per GPU ("nccl"), and two
+# ranks on each of two (the hierarchy with NCCL between its leaders).
+add_executable(test_gpu_comm_emu ${CMAKE_CURRENT_LIST_DIR}/../test_gpu_comm.c)
+target_include_directories(test_gpu_comm_emu PRIVATE ${CMAKE_CURRENT_LIST_DIR}/..)
+target_compile_options(test_gpu_comm_emu PRIVATE ${DDAD_C_WARNINGS})
+target_link_libraries(test_gpu_comm_emu PRIVATE ddad_emu_kernels ddadcore)
+set_target_properties(test_gpu_comm_emu PROPERTIES LINKER_LANGUAGE CXX)
+foreach(run "2;1;1" "3;1;0" "2;2;0" "4;2;0")   # ranks; emulated GPUs; DDAD_NCCL_FORCE
+  list(GET run 0 np)
+  list(GET run 1 gpus)
+  list(GET run 2 force)
+  set(name gpu.emu_comm_np${np}_gpus${gpus})
+  add_test(NAME ${name} COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${np} --oversubscribe
+                                $<TARGET_FILE:test_gpu_comm_emu>)
+  set(env "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;ASAN_OPTIONS=detect_leaks=0;DDAD_EMU_GPUS=${gpus}")
+  if(force)
+    list(APPEND env "DDAD_NCCL_FORCE=1")
+  endif()
+  set_tests_properties(${name} PROPERTIES LABELS "unit;emu;mpi" ENVIRONMENT "${env}")
+endforeach()
+
 # The emulator's own checks, and the errors it must report: test_simt_emu ARG must exit 1
 # with stderr matching REGEX.
 add_executable(test_simt_emu ${CMAKE_CURRENT_LIST_DIR}/test_simt_emu.cpp)
