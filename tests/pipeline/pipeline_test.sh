@@ -238,6 +238,25 @@ PY
     $CMP "$WORK/np2/checkpoints/score.h5" "${G}2_score/checkpoints/score.h5" --exact labels names \
       --rtol map_rec=1e-3 map_intra=1e-3 map_inter=1e-3 rec=1e-3 intra=1e-3 inter=1e-3 || exit 1
     ;;
+  emu_placements)
+    # The whole job (every stage, Exp.device cuda) on emulated GPUs: 6 ranks sharing one
+    # GPU, and 2 ranks with a GPU each ("nccl" mode). Members, their losses and the
+    # discrepancy scores agree bit for bit (each member is trained by one process with
+    # the same kernels either way); the refiner within float rounding (its gradients are
+    # summed in another order; 5e-6 measured).
+    DDAD="${DDAD_EMU:?}"
+    export ASAN_OPTIONS=detect_leaks=0
+    for run in "6 1" "2 2"; do
+      read -r np gpus <<<"$run"
+      rm -rf "$WORK/emu_np$np"
+      log="$(DDAD_EMU_GPUS=$gpus timeout -k 10 240 mpirun --oversubscribe --bind-to none -np "$np" -x ASAN_OPTIONS \
+        -x DDAD_EMU_GPUS "$DDAD" run --config "$CONFIG" --set "Data.file=$DATA" --set "Exp.out_dir=$WORK/emu_np$np" \
+        --set Exp.device=cuda 2>&1)" || fail "$np rank(s) on $gpus emulated GPU(s) exited with $?: $log"
+      expect_outputs "$WORK/emu_np$np"
+    done
+    $CMP "$WORK/emu_np6/results.h5" "$WORK/emu_np2/results.h5" --exact members losses/members scores/test/rec \
+      scores/test/intra scores/test/inter maps/test/rec maps/test/intra maps/test/inter --vector-rtol refiner=1e-4 \
+      --rtol scores/test/r_dual=1e-2 || exit 1 ;;
   missing_stage)
     rm -rf "$WORK/empty"
     expect_failure 2 "run --stage members first" run_ddad 1 "$WORK/empty" --stage refine ;;

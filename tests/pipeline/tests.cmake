@@ -40,6 +40,7 @@ set_tests_properties(pipeline.gpu_stages PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 
 # The same on the CPU emulator's GPU (tests/gpu/emu), wherever CUDA builds.
 if(TARGET ddad_emu)
   ddad_pipeline_test(emu_stages "mpi;python;emu" REQUIRES "pipe_data;pipe_np2")
+  ddad_pipeline_test(emu_placements "mpi;python;emu" REQUIRES pipe_data)
 endif()
 ddad_pipeline_test(device mpi REQUIRES pipe_data)
 ddad_pipeline_test(memae mpi REQUIRES pipe_data)
