@@ -94,6 +94,7 @@ ddad_emu_error_test(divergent_barrier divergent
 ddad_emu_error_test(divergent_barrier_late divergent_late
                     "k_divergent_late, block \\(0, 0, 0\\): thread 16 reached __syncthreads\\(\\) where thread 0 returned")
 ddad_emu_error_test(capture_sync capture_sync "cudaStreamSynchronize: called while a stream is being captured")
+ddad_emu_error_test(capture_unjoined capture_unjoined "cudaStreamEndCapture: a stream that joined the capture .*unjoined")
 ddad_emu_error_test(past_global past_global "heap-buffer-overflow.*k_past_global")
 ddad_emu_error_test(past_local past_local "stack-buffer-overflow.*k_past_local")
 ddad_emu_error_test(bad_launch config "a block too large: launch of k_nothing .*more than 1024 threads")

@@ -10,12 +10,13 @@
 //     a GPU;
 //   - the calls CUDA refuses while a stream is being captured end the run: synchronous
 //     copies and fills, synchronisation, allocation and freeing, work on the legacy
-//     default stream, and waiting for an event recorded inside the capture.
+//     default stream, and waiting for an event recorded inside the capture; and so does
+//     a capture's end while a stream that joined it has work the captured stream did not
+//     wait for.
 // One capture at a time (the project captures one stream from one thread).
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -28,7 +29,9 @@ struct emu_stream {
 };
 
 struct emu_event {
-    bool captured;   // last recorded inside a capture
+    bool captured;        // last recorded inside a capture
+    cudaStream_t source;  // ... on this stream,
+    long stamp;           // after this many pieces of its work
 };
 
 struct emu_work {
@@ -40,13 +43,26 @@ struct emu_graph {
     std::vector<emu_work> work;
 };
 
-std::vector<cudaStream_t> g_capturing;   // the captured stream, and those that joined it
+// The captured stream ([0]) and the streams that joined its capture; for each, the work
+// recorded on it so far, and how much of that the origin stream has waited for (CUDA
+// ends a capture with cudaErrorStreamCaptureUnjoined unless the origin waited for all
+// of every joined stream's work).
+struct captured_stream {
+    cudaStream_t stream;
+    long work, joined;
+};
+std::vector<captured_stream> g_capturing;
 emu_graph *g_capture;
 
-bool captured(cudaStream_t s)
+captured_stream *capture_of(cudaStream_t s)
 {
-    return g_capture && std::find(g_capturing.begin(), g_capturing.end(), s) != g_capturing.end();
+    if (!g_capture) return NULL;
+    for (captured_stream &c : g_capturing)
+        if (c.stream == s) return &c;
+    return NULL;
 }
+
+bool captured(cudaStream_t s) { return capture_of(s) != NULL; }
 
 [[noreturn]] void emu_fail(const char *call, const char *why)
 {
@@ -62,7 +78,8 @@ emu_event *event_of(cudaEvent_t e) { return reinterpret_cast<emu_event *>(e); }
 
 void ddad_emu_enqueue(cudaStream_t stream, const char *what, std::function<void()> work)
 {
-    if (captured(stream)) {
+    if (captured_stream *c = capture_of(stream)) {
+        c->work++;
         g_capture->work.push_back({what, std::move(work)});
         return;
     }
@@ -98,14 +115,19 @@ cudaError_t cudaStreamBeginCapture(cudaStream_t stream, enum cudaStreamCaptureMo
     (void)mode;
     if (stream == 0) emu_fail("cudaStreamBeginCapture", "a capture of the legacy default stream");
     ddad_emu_no_capture("cudaStreamBeginCapture");
-    g_capturing.assign(1, stream);
+    g_capturing.assign(1, captured_stream{stream, 0, 0});
     g_capture = new emu_graph;
     return cudaSuccess;
 }
 
 cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t *graph)
 {
-    if (!g_capture || stream != g_capturing[0]) emu_fail("cudaStreamEndCapture", "the stream is not being captured");
+    if (!g_capture || stream != g_capturing[0].stream)
+        emu_fail("cudaStreamEndCapture", "the stream is not being captured");
+    for (const captured_stream &c : g_capturing)
+        if (c.work > c.joined && c.stream != stream)
+            emu_fail("cudaStreamEndCapture", "a stream that joined the capture has work the captured stream never "
+                                             "waited for (unjoined)");
     *graph = reinterpret_cast<cudaGraph_t>(g_capture);
     g_capture = NULL;
     g_capturing.clear();
@@ -150,7 +172,7 @@ cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec)
 cudaError_t cudaEventCreateWithFlags(cudaEvent_t *event, unsigned int flags)
 {
     (void)flags;
-    *event = reinterpret_cast<cudaEvent_t>(new emu_event{false});
+    *event = reinterpret_cast<cudaEvent_t>(new emu_event{false, 0, 0});
     return cudaSuccess;
 }
 
@@ -165,7 +187,11 @@ cudaError_t cudaEventDestroy(cudaEvent_t event)
 cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream)
 {
     if (g_capture && stream == 0) emu_fail("cudaEventRecord", "on the legacy default stream during a capture");
-    event_of(event)->captured = captured(stream);
+    emu_event *e = event_of(event);
+    const captured_stream *c = capture_of(stream);
+    e->captured = c != NULL;
+    e->source = stream;
+    e->stamp = c ? c->work : 0;
     return cudaSuccess;
 }
 
@@ -185,9 +211,14 @@ cudaError_t cudaEventSynchronize(cudaEvent_t event)
 cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned int flags)
 {
     (void)flags;   // the event's work is done; a wait on one recorded in the capture joins it
-    if (g_capture && event_of(event)->captured && !captured(stream)) {
+    const emu_event *e = event_of(event);
+    if (!g_capture || !e->captured) return cudaSuccess;
+    if (!captured(stream)) {
         if (stream == 0) emu_fail("cudaStreamWaitEvent", "the legacy default stream joining a capture");
-        g_capturing.push_back(stream);
+        g_capturing.push_back(captured_stream{stream, 0, 0});
+    } else if (stream == g_capturing[0].stream) {
+        captured_stream *src = capture_of(e->source);   // the origin has waited for this much of it
+        if (src && e->stamp > src->joined) src->joined = e->stamp;
     }
     return cudaSuccess;
 }

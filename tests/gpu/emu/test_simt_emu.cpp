@@ -2,10 +2,14 @@
 //   (no argument)  every (block, thread) of a 3-D grid runs once with its own indices; a
 //                  block's threads meet at __syncthreads(); the emulator exposes a missing
 //                  barrier; blocks see one shared array each, in turn; a captured
-//                  stream records its work, with the arguments of the capture, for replays;
+//                  stream records its work, with the arguments of the capture, for replays,
+//                  and so does a stream that joins the capture;
 //   divergent      a barrier that only some threads reach: must end with an error;
 //   divergent_late the same, where thread 0 is one that returns;
 //   capture_sync   cudaStreamSynchronize while the stream is captured: must end with an error;
+//   capture_unjoined
+//                  a capture ended while a stream that joined it has work the captured
+//                  stream never waited for: must end with an error;
 //   past_global, past_local
 //                  out of bounds after a barrier: AddressSanitizer must end the run;
 //   config         a launch of 2048 threads per block: DDAD_CHECK_LAUNCH must end the run.
@@ -175,6 +179,30 @@ static int run_checks(void)
     DDAD_LAUNCH(k_add, 1, 4, st, acc, v);
     check("an uncaptured launch runs at once, with its own arguments", acc[0] == 102 && acc[3] == 100);
     cudaGraphExecDestroy(exec);
+
+    // A second stream joins the capture by waiting on an event recorded in it, and is
+    // joined back by the captured stream waiting on one recorded after its work.
+    cudaStream_t side;
+    cudaEvent_t fork, join;
+    cudaStreamCreateWithFlags(&side, cudaStreamNonBlocking);
+    cudaEventCreate(&fork);
+    cudaEventCreate(&join);
+    cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal);
+    cudaEventRecord(fork, st);
+    cudaStreamWaitEvent(side, fork, 0);
+    DDAD_LAUNCH(k_add, 1, 4, side, acc, 1000);
+    cudaEventRecord(join, side);
+    cudaStreamWaitEvent(st, join, 0);
+    cudaStreamEndCapture(st, &graph);
+    check("work on a stream that joined the capture is recorded", acc[0] == 102);
+    cudaGraphInstantiate(&exec, graph, 0);
+    cudaGraphDestroy(graph);
+    cudaGraphLaunch(exec, st);
+    check("and done at the replay", acc[0] == 1102);
+    cudaGraphExecDestroy(exec);
+    cudaEventDestroy(fork);
+    cudaEventDestroy(join);
+    cudaStreamDestroy(side);
     cudaStreamDestroy(st);
 
     printf("test_simt_emu: %d failed\n", g_failures);
@@ -200,6 +228,21 @@ int main(int argc, char **argv)
         cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal);
         cudaStreamSynchronize(st);
         printf("a synchronisation during a capture went unreported\n");
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "capture_unjoined") == 0) {
+        cudaStream_t st, side;
+        cudaEvent_t fork;
+        cudaGraph_t graph;
+        cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking);
+        cudaStreamCreateWithFlags(&side, cudaStreamNonBlocking);
+        cudaEventCreate(&fork);
+        cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal);
+        cudaEventRecord(fork, st);
+        cudaStreamWaitEvent(side, fork, 0);
+        DDAD_LAUNCH(k_nothing, 1, 1, side, out);
+        cudaStreamEndCapture(st, &graph);   // side's launch was never waited for
+        printf("a capture ended with a stream unjoined went unreported\n");
         return 0;
     }
     if (argc > 1 && strcmp(argv[1], "past_global") == 0) {
