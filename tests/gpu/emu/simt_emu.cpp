@@ -17,7 +17,7 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
-#if defined(__x86_64__) && defined(__ELF__)
+#if defined(__x86_64__) && defined(__ELF__) && !defined(DDAD_EMU_UCONTEXT)   // -DDDAD_EMU_UCONTEXT: the portable path
 // On x86-64 the fibers switch with a few instructions of their own: swapcontext also saves
 // and restores the signal mask, a system call per switch, which was most of the
 // emulator's time. ddad_emu_switch_stack saves the callee-saved registers on the current
