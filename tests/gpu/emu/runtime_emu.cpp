@@ -1,7 +1,7 @@
-// For the emulated model files, the tests and the emulated job: the CUDA runtime's device
-// (one), allocation, copies and fills, on host memory. Work on a
-// stream goes through ddad_emu_enqueue (streams_emu.cpp): done at once, or recorded while
-// the stream is captured; the synchronous calls CUDA refuses during a capture end the run.
+// For the emulated model files, the tests and the emulated job: the CUDA runtime's
+// devices, allocation, copies and fills, on host memory. Work on a stream goes through
+// ddad_emu_enqueue (streams_emu.cpp): done at once, or recorded while the stream is
+// captured; the synchronous calls CUDA refuses during a capture end the run.
 // The test executables also link libcudart (through the library's interface), but a
 // definition in the executable's own objects takes precedence, so these are the ones called.
 #include "simt_emu.h"   // first: it defines the launch macros
@@ -11,9 +11,6 @@
 #include <string.h>
 
 #include <cuda_runtime_api.h>
-
-#include "cuda/c_api.h"
-#include "cuda/device.h"
 
 extern "C" {
 
