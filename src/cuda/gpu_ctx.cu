@@ -74,26 +74,3 @@ extern "C" void ddad_gpu_ctx_reserve(ddad_gpu_ctx *ctx, size_t bytes)
     ctx->workspace = ddad_gpu_malloc(bytes, "convolution workspace");
     ctx->workspace_bytes = bytes;
 }
-
-extern "C" void ddad_gpu_ctx_sync(ddad_gpu_ctx *ctx) { DDAD_CHECK_CUDA(cudaStreamSynchronize(ctx->stream)); }
-
-extern "C" int ddad_gpu_ctx_capturing(const ddad_gpu_ctx *ctx)
-{
-    cudaStreamCaptureStatus st = cudaStreamCaptureStatusNone;
-    DDAD_CHECK_CUDA(cudaStreamIsCapturing(ctx->stream, &st));
-    return st != cudaStreamCaptureStatusNone;
-}
-
-extern "C" void ddad_gpu_upload(ddad_gpu_ctx *ctx, void *d_dst, const void *src, size_t bytes)
-{
-    DDAD_CHECK_CUDA(cudaMemcpyAsync(d_dst, src, bytes, cudaMemcpyHostToDevice, ctx->stream));
-    DDAD_CHECK_CUDA(cudaStreamSynchronize(ctx->stream));
-}
-
-extern "C" float ddad_gpu_read_float(ddad_gpu_ctx *ctx, const float *d_value)
-{
-    float v = 0.0f;
-    DDAD_CHECK_CUDA(cudaMemcpyAsync(&v, d_value, sizeof v, cudaMemcpyDeviceToHost, ctx->stream));
-    DDAD_CHECK_CUDA(cudaStreamSynchronize(ctx->stream));
-    return v;
-}

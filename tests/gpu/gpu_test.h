@@ -72,33 +72,11 @@ static inline float *host_zeros(size_t n)
 }
 
 #ifdef DDAD_CUDA_EMU
-static inline void *dev_alloc(size_t bytes)
-{
-    void *p = malloc(bytes ? bytes : 1);
-    if (!p) {
-        fprintf(stderr, "out of host memory\n");
-        exit(1);
-    }
-    return p;
-}
-static inline void dev_free(void *d) { free(d); }
-static inline void dev_sync(void) {}
-static inline void dev_copy_in(void *d, const void *h, size_t bytes) { memcpy(d, h, bytes); }
-static inline void dev_copy_out(void *h, const void *d, size_t bytes) { memcpy(h, d, bytes); }
-static inline void dev_fill(void *d, int byte, size_t bytes) { memset(d, byte, bytes); }
-static inline float dev_read_float(ddad_gpu_ctx *ctx, const float *d) { return *d; }
-
 /* Kernel launches so far (the emulator counts them; tests check how many a path takes). */
 unsigned long long ddad_emu_launches(void);
+#endif
 
-/* The emulator's context (tests/gpu/emu/gpu_ctx_emu.cpp): a stream, scratch, tickets. */
-static inline ddad_gpu_ctx *test_ctx_create(ddad_gpu_precision p) { return ddad_gpu_ctx_create(p); }
-static inline void test_ctx_set_precision(ddad_gpu_ctx *ctx, ddad_gpu_precision p)
-{
-    ddad_gpu_ctx_set_precision(ctx, p);
-}
-static inline void test_ctx_free(ddad_gpu_ctx *ctx) { ddad_gpu_ctx_free(ctx); }
-#else
+/* In the emulator these run on its stand-ins for the runtime (tests/gpu/emu). */
 static inline void *dev_alloc(size_t bytes) { return ddad_gpu_malloc(bytes, "test buffer"); }
 static inline void dev_free(void *d) { DDAD_CHECK_CUDA(cudaFree(d)); }
 
@@ -133,7 +111,6 @@ static inline void test_ctx_set_precision(ddad_gpu_ctx *ctx, ddad_gpu_precision 
     ddad_gpu_ctx_set_precision(ctx, p);
 }
 static inline void test_ctx_free(ddad_gpu_ctx *ctx) { ddad_gpu_ctx_free(ctx); }
-#endif
 
 static inline float *dev_upload(const float *h, size_t n)
 {

@@ -1,7 +1,8 @@
 // The GPU context (gpu_ctx.h) for the CPU emulator: a stream (streams_emu.cpp), the
 // reduction scratch and BatchNorm tickets on the heap, and the plan cache of
 // conv_plan_emu.cpp; no cuBLAS or cuDNN handles (gemm_emu.cpp and conv_plan_emu.cpp do
-// not use them). It replaces all of gpu_ctx.cu, so that file's object is never linked.
+// not use them). It replaces all of gpu_ctx.cu, so that file's object is never linked;
+// the stream helpers of gpu_ctx_stream.c run as they are.
 #include "simt_emu.h"   // first: it defines the launch macros
 
 #include <stdlib.h>
@@ -42,29 +43,6 @@ void ddad_gpu_ctx_set_precision(ddad_gpu_ctx *ctx, ddad_gpu_precision precision)
 void ddad_gpu_ctx_reserve(ddad_gpu_ctx *ctx, size_t bytes)
 {
     (void)ctx, (void)bytes;   // the emulated convolutions need no workspace
-}
-
-void ddad_gpu_ctx_sync(ddad_gpu_ctx *ctx) { DDAD_CHECK_CUDA(cudaStreamSynchronize(ctx->stream)); }
-
-int ddad_gpu_ctx_capturing(const ddad_gpu_ctx *ctx)
-{
-    cudaStreamCaptureStatus st = cudaStreamCaptureStatusNone;
-    DDAD_CHECK_CUDA(cudaStreamIsCapturing(ctx->stream, &st));
-    return st != cudaStreamCaptureStatusNone;
-}
-
-void ddad_gpu_upload(ddad_gpu_ctx *ctx, void *d_dst, const void *src, size_t bytes)
-{
-    DDAD_CHECK_CUDA(cudaMemcpyAsync(d_dst, src, bytes, cudaMemcpyHostToDevice, ctx->stream));
-    DDAD_CHECK_CUDA(cudaStreamSynchronize(ctx->stream));
-}
-
-float ddad_gpu_read_float(ddad_gpu_ctx *ctx, const float *d_value)
-{
-    float v = 0.0f;
-    DDAD_CHECK_CUDA(cudaMemcpyAsync(&v, d_value, sizeof v, cudaMemcpyDeviceToHost, ctx->stream));
-    DDAD_CHECK_CUDA(cudaStreamSynchronize(ctx->stream));
-    return v;
 }
 
 }   // extern "C"
