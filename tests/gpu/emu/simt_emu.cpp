@@ -274,10 +274,12 @@ void ddad_emu_syncthreads(void)
     switch_back(f);
 }
 
-void ddad_emu_run(const char *name, dim3 grid, dim3 block, const std::function<void()> &body)
+namespace {
+
+// Runs body once per thread of every block (the configuration is checked at the launch).
+void run_grid(const char *name, dim3 grid, dim3 block, const std::function<void()> &body)
 {
     if (g_current >= 0) emu_fail("a launch from inside a kernel");
-    if (!check_config(name, grid, block)) return;
     const int threads = (int)(block.x * block.y * block.z);
     if ((int)g_fibers.size() < threads) {
         g_fibers.resize(threads);
@@ -300,10 +302,12 @@ void ddad_emu_run(const char *name, dim3 grid, dim3 block, const std::function<v
     g_body = NULL;
 }
 
+}   // namespace
+
 void ddad_emu_launch(const char *name, dim3 grid, dim3 block, cudaStream_t stream, std::function<void()> call)
 {
     if (!check_config(name, grid, block)) return;   // refused at the launch, captured or not
-    ddad_emu_enqueue(stream, name, [name, grid, block, call]() { ddad_emu_run(name, grid, block, call); });
+    ddad_emu_enqueue(stream, name, [name, grid, block, call]() { run_grid(name, grid, block, call); });
 }
 
 void ddad_emu_check_launch(const char *what, const char *file, int line)

@@ -69,10 +69,6 @@ static inline float __fdiv_rn(float a, float b) { return a / b; }
 static inline double __dadd_rn(double a, double b) { return a + b; }
 static inline double __dmul_rn(double a, double b) { return a * b; }
 
-// Runs body once per thread of every block; `name` is the kernel's, for errors. A bad
-// configuration runs nothing and is reported by the next ddad_emu_check_launch.
-void ddad_emu_run(const char *name, dim3 grid, dim3 block, const std::function<void()> &body);
-
 // Ends the run (exit code 1) when the last launch was refused, naming it and `what`.
 void ddad_emu_check_launch(const char *what, const char *file, int line);
 
@@ -107,6 +103,9 @@ template <typename... P> struct ddad_emu_kernel_call {
 };
 template <typename... P> ddad_emu_kernel_call<P...> ddad_emu_kernel(void (*kernel)(P...)) { return {kernel}; }
 
+// Runs `call` once per thread of every block on `stream` (simt_emu.cpp); `name` is the
+// kernel's, for errors. A bad configuration runs nothing and is reported by the next
+// ddad_emu_check_launch.
 void ddad_emu_launch(const char *name, dim3 grid, dim3 block, cudaStream_t stream, std::function<void()> call);
 
 // The launch runs `kernel` with the launch's arguments in every thread of the grid.
