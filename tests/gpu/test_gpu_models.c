@@ -124,10 +124,11 @@ static void compare_tensors(const char *what, const ddad_paramset *layout, const
 
 /* ReLU's derivative jumps at 0, so where the GPU's and the CPU's roundings put one
  * activation on different sides of the kink, gradients upstream of it legitimately
- * differ: one such element moved every AE-U gradient upstream of it by 1.2e-4 at batch 16
- * on the CPU alone (inputs moved by one ulp; 9 draws in 30 crossed a kink at batch 16,
- * none at batch 4). Counts the elements whose sides differ; each must be a rounding's
- * width from 0 (|a| <= 1e-5 of its layer's rms), or the forwards themselves disagree. */
+ * differ: on the CPU alone, inputs moved by one ulp crossed a kink in 11 draws of 30 at
+ * batch 16 (none at batch 4), and a crossing moved an AE-U gradient tensor by 4e-3 against
+ * 7.6e-6 without one (bench/relu_kinks). Counts the elements whose sides differ; each
+ * must be a rounding's width from 0 (|a| <= 1e-5 of its layer's rms), or the forwards
+ * themselves disagree. */
 static int relu_kinks_crossed(const ddad_ae *cpu, const ddad_ae_gpu *gpu, int n, double *farthest)
 {
     int crossed = 0;
@@ -565,8 +566,7 @@ static void test_refine_trainer(ddad_gpu_ctx *ctx)
  * Adam's first step is lr * g / (|g| + eps) (g with weight decay), a step function of the
  * gradient's sign wherever |g| >> eps, so it turns a small difference of a gradient near
  * 0 into one of up to 2 lr; and the two paths' gradients differ by more than rounding
- * wherever a ReLU activation crossed its kink (see relu_kinks_crossed; 0.08% of the
- * member's steps went the other way in the emulator, where one had), by up to a whole
+ * wherever a ReLU activation crossed its kink (see relu_kinks_crossed), by up to a whole
  * term of a sum on the few gradients that term reaches. So the check is the step of a
  * nearby gradient: each parameter should lie between the CPU's steps of g - d and g + d
  * (g: the CPU's gradient on the same batch, d: 1% of its tensor's rms), give or take
