@@ -74,7 +74,12 @@ extern "C" ddad_gpu_comm *ddad_gpu_comm_create(MPI_Comm world, const ddad_gpu_pl
     if (c->have_nccl && c->rank == 0) {
         int v = 0;
         DDAD_CHECK_NCCL(ncclGetVersion(&v));
+#ifdef DDAD_CUDA_EMU   // the CPU emulator's NCCL: its collectives go over MPI
+        log_info("NCCL emulated over MPI (headers of %d.%d.%d) among %d leader rank(s)", v / 10000, (v / 100) % 100,
+                 v % 100, c->n_leaders);
+#else
         log_info("NCCL %d.%d.%d among %d leader rank(s)", v / 10000, (v / 100) % 100, v % 100, c->n_leaders);
+#endif
     }
 #endif
     return c;

@@ -83,6 +83,21 @@ target_link_libraries(test_simt_emu PRIVATE ddad_emu_kernels)
 target_compile_options(test_simt_emu PRIVATE -Wall -Wextra $<$<BOOL:${DDAD_WERROR}>:-Werror>)
 add_test(NAME gpu.emu_self COMMAND test_simt_emu)
 set_tests_properties(gpu.emu_self PROPERTIES LABELS "unit;emu" ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")
+# The same checks with the fibers on ucontext (-DDDAD_EMU_UCONTEXT), the portable path
+# that hosts other than x86-64 ELF take: the scheduler, streams and runtime built again.
+add_executable(test_simt_emu_ucontext ${CMAKE_CURRENT_LIST_DIR}/test_simt_emu.cpp ${CMAKE_CURRENT_LIST_DIR}/simt_emu.cpp
+                                      ${CMAKE_CURRENT_LIST_DIR}/streams_emu.cpp ${CMAKE_CURRENT_LIST_DIR}/runtime_emu.cpp)
+target_compile_features(test_simt_emu_ucontext PRIVATE cxx_std_17)
+target_compile_definitions(test_simt_emu_ucontext PRIVATE DDAD_CUDA_EMU=1 DDAD_EMU_UCONTEXT=1)
+target_include_directories(test_simt_emu_ucontext PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+target_link_libraries(test_simt_emu_ucontext PRIVATE ddadcore)   # include paths and definitions
+target_compile_options(test_simt_emu_ucontext PRIVATE -ffp-contract=off -Wall -Wextra -Wno-unused-parameter
+                                                      $<$<BOOL:${DDAD_WERROR}>:-Werror> -fsanitize=address
+                                                      -fno-omit-frame-pointer -g)
+target_link_options(test_simt_emu_ucontext PRIVATE -fsanitize=address)
+set_target_properties(test_simt_emu_ucontext PROPERTIES LINKER_LANGUAGE CXX)
+add_test(NAME gpu.emu_self_ucontext COMMAND test_simt_emu_ucontext)
+set_tests_properties(gpu.emu_self_ucontext PROPERTIES LABELS "unit;emu" ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")
 function(ddad_emu_error_test name arg regex)
   add_test(NAME gpu.emu_${name}
            COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:test_simt_emu> -DARGS=${arg} -DEXPECT_RC=1
@@ -95,6 +110,8 @@ ddad_emu_error_test(divergent_barrier_late divergent_late
                     "k_divergent_late, block \\(0, 0, 0\\): thread 16 reached __syncthreads\\(\\) where thread 0 returned")
 ddad_emu_error_test(capture_sync capture_sync "cudaStreamSynchronize: called while a stream is being captured")
 ddad_emu_error_test(capture_unjoined capture_unjoined "cudaStreamEndCapture: a stream that joined the capture .*unjoined")
+ddad_emu_error_test(capture_unjoined_chain capture_unjoined_chain
+                    "cudaStreamEndCapture: a stream that joined the capture .*unjoined")
 ddad_emu_error_test(past_global past_global "heap-buffer-overflow.*k_past_global")
 ddad_emu_error_test(past_local past_local "stack-buffer-overflow.*k_past_local")
 ddad_emu_error_test(bad_launch config "a block too large: launch of k_nothing .*more than 1024 threads")

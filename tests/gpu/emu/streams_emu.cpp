@@ -12,7 +12,7 @@
 //     copies and fills, synchronisation, allocation and freeing, work on the legacy
 //     default stream, and waiting for an event recorded inside the capture; and so does
 //     a capture's end while a stream that joined it has work the captured stream did not
-//     wait for.
+//     wait for, directly or through other streams of the capture.
 // One capture at a time (the project captures one stream from one thread).
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,10 +28,21 @@ struct emu_stream {
     unsigned flags;
 };
 
+// How much of each captured stream's work (indexed as g_capturing) some point of the
+// capture comes after: a vector clock, so that a wait joins everything the waited-for
+// point came after, as CUDA's dependency graph does.
+typedef std::vector<long> emu_clock;
+
+void clock_merge(emu_clock &into, const emu_clock &from)
+{
+    if (into.size() < from.size()) into.resize(from.size(), 0);
+    for (size_t i = 0; i < from.size(); i++)
+        if (from[i] > into[i]) into[i] = from[i];
+}
+
 struct emu_event {
-    bool captured;        // last recorded inside a capture
-    cudaStream_t source;  // ... on this stream,
-    long stamp;           // after this many pieces of its work
+    bool captured;        // last recorded inside a capture,
+    emu_clock after;      // after this much of each captured stream's work
 };
 
 struct emu_work {
@@ -43,13 +54,13 @@ struct emu_graph {
     std::vector<emu_work> work;
 };
 
-// The captured stream ([0]) and the streams that joined its capture; for each, the work
-// recorded on it so far, and how much of that the origin stream has waited for (CUDA
-// ends a capture with cudaErrorStreamCaptureUnjoined unless the origin waited for all
-// of every joined stream's work).
+// The captured stream ([0]) and the streams that joined its capture; for each, the point
+// its next work comes after (its own entry: the work recorded on it so far). CUDA ends a
+// capture with cudaErrorStreamCaptureUnjoined unless the origin's last point comes after
+// all of every joined stream's work.
 struct captured_stream {
     cudaStream_t stream;
-    long work, joined;
+    emu_clock after;
 };
 std::vector<captured_stream> g_capturing;
 emu_graph *g_capture;
@@ -60,6 +71,13 @@ captured_stream *capture_of(cudaStream_t s)
     for (captured_stream &c : g_capturing)
         if (c.stream == s) return &c;
     return NULL;
+}
+
+long &own_work(captured_stream *c)
+{
+    const size_t i = (size_t)(c - g_capturing.data());
+    if (c->after.size() <= i) c->after.resize(i + 1, 0);
+    return c->after[i];
 }
 
 bool captured(cudaStream_t s) { return capture_of(s) != NULL; }
@@ -79,7 +97,7 @@ emu_event *event_of(cudaEvent_t e) { return reinterpret_cast<emu_event *>(e); }
 void ddad_emu_enqueue(cudaStream_t stream, const char *what, std::function<void()> work)
 {
     if (captured_stream *c = capture_of(stream)) {
-        c->work++;
+        own_work(c)++;
         g_capture->work.push_back({what, std::move(work)});
         return;
     }
@@ -115,7 +133,7 @@ cudaError_t cudaStreamBeginCapture(cudaStream_t stream, enum cudaStreamCaptureMo
     (void)mode;
     if (stream == 0) emu_fail("cudaStreamBeginCapture", "a capture of the legacy default stream");
     ddad_emu_no_capture("cudaStreamBeginCapture");
-    g_capturing.assign(1, captured_stream{stream, 0, 0});
+    g_capturing.assign(1, captured_stream{stream, emu_clock(1, 0)});
     g_capture = new emu_graph;
     return cudaSuccess;
 }
@@ -124,8 +142,9 @@ cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t *graph)
 {
     if (!g_capture || stream != g_capturing[0].stream)
         emu_fail("cudaStreamEndCapture", "the stream is not being captured");
-    for (const captured_stream &c : g_capturing)
-        if (c.work > c.joined && c.stream != stream)
+    const emu_clock &origin = g_capturing[0].after;
+    for (size_t i = 1; i < g_capturing.size(); i++)
+        if (own_work(&g_capturing[i]) > (i < origin.size() ? origin[i] : 0))
             emu_fail("cudaStreamEndCapture", "a stream that joined the capture has work the captured stream never "
                                              "waited for (unjoined)");
     *graph = reinterpret_cast<cudaGraph_t>(g_capture);
@@ -172,7 +191,7 @@ cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec)
 cudaError_t cudaEventCreateWithFlags(cudaEvent_t *event, unsigned int flags)
 {
     (void)flags;
-    *event = reinterpret_cast<cudaEvent_t>(new emu_event{false, 0, 0});
+    *event = reinterpret_cast<cudaEvent_t>(new emu_event{false, emu_clock()});
     return cudaSuccess;
 }
 
@@ -188,10 +207,13 @@ cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream)
 {
     if (g_capture && stream == 0) emu_fail("cudaEventRecord", "on the legacy default stream during a capture");
     emu_event *e = event_of(event);
-    const captured_stream *c = capture_of(stream);
+    captured_stream *c = capture_of(stream);
     e->captured = c != NULL;
-    e->source = stream;
-    e->stamp = c ? c->work : 0;
+    e->after.clear();
+    if (c) {
+        own_work(c);   // sized to include this stream
+        e->after = c->after;
+    }
     return cudaSuccess;
 }
 
@@ -213,13 +235,13 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned
     (void)flags;   // the event's work is done; a wait on one recorded in the capture joins it
     const emu_event *e = event_of(event);
     if (!g_capture || !e->captured) return cudaSuccess;
-    if (!captured(stream)) {
+    captured_stream *c = capture_of(stream);
+    if (!c) {
         if (stream == 0) emu_fail("cudaStreamWaitEvent", "the legacy default stream joining a capture");
-        g_capturing.push_back(captured_stream{stream, 0, 0});
-    } else if (stream == g_capturing[0].stream) {
-        captured_stream *src = capture_of(e->source);   // the origin has waited for this much of it
-        if (src && e->stamp > src->joined) src->joined = e->stamp;
+        g_capturing.push_back(captured_stream{stream, emu_clock()});
+        c = &g_capturing.back();
     }
+    clock_merge(c->after, e->after);
     return cudaSuccess;
 }
 

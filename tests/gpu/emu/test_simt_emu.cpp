@@ -3,13 +3,16 @@
 //                  block's threads meet at __syncthreads(); the emulator exposes a missing
 //                  barrier; blocks see one shared array each, in turn; a captured
 //                  stream records its work, with the arguments of the capture, for replays,
-//                  and so does a stream that joins the capture;
+//                  and so does a stream that joins the capture, directly or through another;
 //   divergent      a barrier that only some threads reach: must end with an error;
 //   divergent_late the same, where thread 0 is one that returns;
 //   capture_sync   cudaStreamSynchronize while the stream is captured: must end with an error;
 //   capture_unjoined
 //                  a capture ended while a stream that joined it has work the captured
 //                  stream never waited for: must end with an error;
+//   capture_unjoined_chain
+//                  the same for a stream that joined through another, which the
+//                  captured stream waited for before the third's work was joined;
 //   past_global, past_local
 //                  out of bounds after a barrier: AddressSanitizer must end the run;
 //   config         a launch of 2048 threads per block: DDAD_CHECK_LAUNCH must end the run.
@@ -200,6 +203,33 @@ static int run_checks(void)
     cudaGraphLaunch(exec, st);
     check("and done at the replay", acc[0] == 1102);
     cudaGraphExecDestroy(exec);
+
+    // A third stream joins through the second, and is joined back only through it: the
+    // captured stream waits for the second, which waited for the third (CUDA accepts this).
+    cudaStream_t far;
+    cudaEvent_t fork2, join2;
+    cudaStreamCreateWithFlags(&far, cudaStreamNonBlocking);
+    cudaEventCreate(&fork2);
+    cudaEventCreate(&join2);
+    cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal);
+    cudaEventRecord(fork, st);
+    cudaStreamWaitEvent(side, fork, 0);
+    cudaEventRecord(fork2, side);
+    cudaStreamWaitEvent(far, fork2, 0);
+    DDAD_LAUNCH(k_add, 1, 4, far, acc, 10000);
+    cudaEventRecord(join2, far);
+    cudaStreamWaitEvent(side, join2, 0);
+    cudaEventRecord(join, side);
+    cudaStreamWaitEvent(st, join, 0);
+    cudaStreamEndCapture(st, &graph);
+    cudaGraphInstantiate(&exec, graph, 0);
+    cudaGraphDestroy(graph);
+    cudaGraphLaunch(exec, st);
+    check("a stream joined back through another: recorded and replayed", acc[0] == 11102);
+    cudaGraphExecDestroy(exec);
+    cudaEventDestroy(fork2);
+    cudaEventDestroy(join2);
+    cudaStreamDestroy(far);
     cudaEventDestroy(fork);
     cudaEventDestroy(join);
     cudaStreamDestroy(side);
@@ -242,6 +272,28 @@ int main(int argc, char **argv)
         cudaStreamWaitEvent(side, fork, 0);
         DDAD_LAUNCH(k_nothing, 1, 1, side, out);
         cudaStreamEndCapture(st, &graph);   // side's launch was never waited for
+        printf("a capture ended with a stream unjoined went unreported\n");
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "capture_unjoined_chain") == 0) {
+        cudaStream_t st, side, far;
+        cudaEvent_t fork, fork2, join;
+        cudaGraph_t graph;
+        cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking);
+        cudaStreamCreateWithFlags(&side, cudaStreamNonBlocking);
+        cudaStreamCreateWithFlags(&far, cudaStreamNonBlocking);
+        cudaEventCreate(&fork);
+        cudaEventCreate(&fork2);
+        cudaEventCreate(&join);
+        cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal);
+        cudaEventRecord(fork, st);
+        cudaStreamWaitEvent(side, fork, 0);
+        cudaEventRecord(fork2, side);
+        cudaStreamWaitEvent(far, fork2, 0);
+        DDAD_LAUNCH(k_nothing, 1, 1, far, out);
+        cudaEventRecord(join, side);   // side never waited for far's launch
+        cudaStreamWaitEvent(st, join, 0);
+        cudaStreamEndCapture(st, &graph);
         printf("a capture ended with a stream unjoined went unreported\n");
         return 0;
     }
