@@ -116,7 +116,10 @@ extern "C" void *ddad_gpu_malloc(size_t bytes, const char *what)
         (void)cudaGetLastError();
         size_t free_b = 0, total_b = 0;
         (void)cudaMemGetInfo(&free_b, &total_b);
-        ddad_fatal(DDAD_EXIT_RUNTIME, "cannot allocate %.1f MiB of GPU memory for %s (%s; %.1f MiB free of %.1f)",
+        ddad_fatal(DDAD_EXIT_RUNTIME,
+                   "cannot allocate %.1f MiB of GPU memory for %s (%s; %.1f MiB free of %.1f): free the GPU of "
+                   "other processes (nvidia-smi lists them), run fewer ranks per GPU, or lower Solver.bs (members) "
+                   "or RefineSolver.bs; then rerun with --resume to keep the finished stages",
                    (double)bytes / 1048576.0, what, cudaGetErrorString(rc), (double)free_b / 1048576.0,
                    (double)total_b / 1048576.0);
     }

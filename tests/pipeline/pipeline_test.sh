@@ -257,6 +257,34 @@ PY
     $CMP "$WORK/emu_np6/results.h5" "$WORK/emu_np2/results.h5" --exact members losses/members scores/test/rec \
       scores/test/intra scores/test/inter maps/test/rec maps/test/intra maps/test/inter --vector-rtol refiner=1e-4 \
       --rtol scores/test/r_dual=1e-2 || exit 1 ;;
+  emu_out_of_memory)
+    # The emulated GPUs hold 50 MiB each (DDAD_EMU_MEM_MIB) when the refiner stage, which
+    # needs about 70, starts: the job must stop with a message that names the buffer and
+    # says what to do, leave no results and no temporary files, and keep the finished
+    # stages; --resume on GPUs with room then finishes it, with the results of a run that
+    # never stopped (emu_placements' 2-GPU run).
+    DDAD="${DDAD_EMU:?}"
+    export ASAN_OPTIONS=detect_leaks=0 DDAD_EMU_GPUS=2
+    out="$WORK/emu_oom"
+    rm -rf "$out"
+    emu_run() {
+      timeout -k 10 240 mpirun --oversubscribe --bind-to none -np 2 -x ASAN_OPTIONS -x DDAD_EMU_GPUS \
+        -x DDAD_EMU_MEM_MIB "$DDAD" run --config "$CONFIG" --set "Data.file=$DATA" --set "Exp.out_dir=$out" \
+        --set Exp.device=cuda --quiet "$@"
+    }
+    for st in members score; do
+      DDAD_EMU_MEM_MIB=1024 emu_run --stage "$st" || fail "--stage $st exited with $?"
+    done
+    DDAD_EMU_MEM_MIB=50 expect_failure "[1-9][0-9]*" \
+      "cannot allocate [0-9.]+ MiB of GPU memory for .*free the GPU of other processes.*--resume" emu_run --resume
+    [ -f "$out/checkpoints/score.done" ] || fail "the finished stages were not kept"
+    [ ! -e "$out/checkpoints/refine.done" ] || fail "the refiner stage was marked done"
+    for f in results.h5 metrics.json; do [ ! -e "$out/$f" ] || fail "an out-of-memory run left $f"; done
+    left="$(find "$out" -name '*.tmp.*')"
+    [ -z "$left" ] || fail "an out-of-memory run left temporary files: $left"
+    DDAD_EMU_MEM_MIB=1024 emu_run --resume || fail "the resume on GPUs with room exited with $?"
+    expect_outputs "$out"
+    $CMP "$WORK/emu_np2/results.h5" "$out/results.h5" --exact members losses scores maps refiner metrics || exit 1 ;;
   missing_stage)
     rm -rf "$WORK/empty"
     expect_failure 2 "run --stage members first" run_ddad 1 "$WORK/empty" --stage refine ;;

@@ -10,7 +10,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unordered_map>
+
 #include <cuda_runtime_api.h>
+
+// Device memory: DDAD_EMU_MEM_MIB (default 16 GiB) for each process, so that a job can be
+// run out of it (pipeline.emu_out_of_memory); the live allocations and their sizes.
+static size_t emu_mem_capacity(void)
+{
+    static size_t cap = 0;
+    if (!cap) {
+        cap = (size_t)16 << 30;
+        const char *env = getenv("DDAD_EMU_MEM_MIB");
+        if (env && *env) {
+            char *end = NULL;
+            long v = strtol(env, &end, 10);
+            if (*end == '\0' && v > 0) cap = (size_t)v << 20;
+        }
+    }
+    return cap;
+}
+static std::unordered_map<void *, size_t> g_allocations;
+static size_t g_allocated;
 
 extern "C" {
 
@@ -69,6 +90,10 @@ cudaError_t cudaFree(void *p)
 {
     if (!p) return cudaSuccess;
     ddad_emu_no_capture("cudaFree");
+    auto it = g_allocations.find(p);
+    if (it == g_allocations.end()) return cudaErrorInvalidValue;
+    g_allocated -= it->second;
+    g_allocations.erase(it);
     free(p);
     return cudaSuccess;
 }
@@ -113,7 +138,7 @@ cudaError_t cudaGetDeviceProperties(cudaDeviceProp *p, int device)
     p->major = 9;
     p->minor = 0;
     p->multiProcessorCount = 1;
-    p->totalGlobalMem = (size_t)16 << 30;
+    p->totalGlobalMem = emu_mem_capacity();
     return cudaSuccess;
 }
 
@@ -126,7 +151,8 @@ cudaError_t cudaDeviceGetAttribute(int *value, enum cudaDeviceAttr attr, int dev
 
 cudaError_t cudaMemGetInfo(size_t *free_bytes, size_t *total_bytes)
 {
-    *free_bytes = *total_bytes = (size_t)16 << 30;
+    *total_bytes = emu_mem_capacity();
+    *free_bytes = *total_bytes - g_allocated;
     return cudaSuccess;
 }
 
@@ -135,8 +161,13 @@ cudaError_t cudaGetLastError(void) { return cudaSuccess; }   // launches are che
 cudaError_t cudaMalloc(void **p, size_t bytes)
 {
     ddad_emu_no_capture("cudaMalloc");
+    *p = NULL;
+    if (bytes > emu_mem_capacity() - g_allocated) return cudaErrorMemoryAllocation;
     *p = malloc(bytes ? bytes : 1);
-    return *p ? cudaSuccess : cudaErrorMemoryAllocation;
+    if (!*p) return cudaErrorMemoryAllocation;
+    g_allocations[*p] = bytes;
+    g_allocated += bytes;
+    return cudaSuccess;
 }
 
 }   // extern "C"
