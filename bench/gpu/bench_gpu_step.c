@@ -197,7 +197,7 @@ int main(int argc, char **argv)
             const int block = v == 0 ? BLOCK : 1;
             ddad_refine_gpu_upload(ref, ddad_refine_paramset(hr));
             ddad_refine_gpu_trainer *t = ddad_refine_gpu_trainer_create(ref, members, K, 1, d_img, S, S, d_patch,
-                                                                        rsched, RB, RB, &ropt, NULL, 50, 1, block);
+                                                                        rsched, RB, RB, &ropt, NULL, 50, 1, block, 0);
             ddad_refine_gpu_trainer_run(t, 2 * BLOCK);   // eager first uses, captures
             if (v == 0) ddad_conv_plans_print(ctx, stdout);   // the AE's plans again, and the refiner's
             refine_arg a = {t};

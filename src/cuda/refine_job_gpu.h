@@ -3,7 +3,8 @@
  * checkpoints) go up once, D_n goes up once as uint8, and so do this rank's FPI patches for
  * every remaining step (ddad_fpi_draw, the very patches the CPU path applies). Steps replay
  * the captured refiner step (refine_train_gpu.h): FPI, members and maps for blocks of 128
- * samples (fewer for images above 2^20 / 128 pixels, or with DDAD_GPU_CHUNK), then per
+ * samples (fewer for images above 2^20 / 128 pixels, or with DDAD_GPU_CHUNK; on one grid
+ * from the training's first step, so that a resumed run rounds as an unstopped one), then per
  * step the refiner with synchronised BatchNorm, gradient all-reduce over ddad_gpu_comm,
  * Adam. */
 #ifndef DDAD_CUDA_REFINE_JOB_GPU_H
@@ -32,6 +33,7 @@ typedef struct {
     int h, w;
     const ddad_fpi_patch *patches;     /* [n_steps][local_batch], this rank's samples */
     int64_t n_steps;
+    int64_t first_step, total_steps;   /* the first step's global index, and the training's steps */
     int local_batch, global_batch;
     ddad_adam_cfg opt;
     MPI_Comm world;                    /* every rank takes part; one rank: no communicator */

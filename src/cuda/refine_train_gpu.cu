@@ -15,9 +15,10 @@ struct ddad_refine_gpu_trainer {
     ddad_ae_gpu *members[64];
     int K, C, cin, dual, h, w, local, global;
     int block;                          // steps whose refiner inputs are prepared together
+    int lead;                           // slots of the first block before the first step
     int64_t n_blocks;
     const uint8_t *images;
-    ddad_fpi_patch *patches;            // [n_blocks * block][local], zero patches past n_steps
+    ddad_fpi_patch *patches;            // [n_blocks * block][local], zero patches outside the steps
     size_t patches_bytes;
     int64_t n_steps, done;
     ddad_adam_cfg opt;
@@ -66,16 +67,16 @@ extern "C" ddad_refine_gpu_trainer *ddad_refine_gpu_trainer_create(ddad_refine_g
                                                                    int w, const ddad_fpi_patch *d_patches,
                                                                    int64_t n_steps, int local_batch, int global_batch,
                                                                    const ddad_adam_cfg *opt, ddad_gpu_comm *comm,
-                                                                   int loss_every, int use_graph, int block_steps)
+                                                                   int loss_every, int use_graph, int block_steps,
+                                                                   int lead)
 {
     if (K < 2 || 2 * K > 64) ddad_fatal(DDAD_EXIT_USAGE, "GPU refiner trainer: K = %d (need 2..32)", K);
     if (ddad_refine_gpu_in_channels(r) != (dual ? 2 : 1))
         ddad_fatal(DDAD_EXIT_USAGE, "GPU refiner trainer: %s needs %d input channels, the refiner has %d",
                    dual ? "R_dual" : "R_intra", dual ? 2 : 1, ddad_refine_gpu_in_channels(r));
-    if (n_steps < 1 || local_batch < 1 || block_steps < 1)
-        ddad_fatal(DDAD_EXIT_RUNTIME, "GPU refiner trainer: %lld steps of %d, blocks of %d", (long long)n_steps,
-                   local_batch, block_steps);
-    if (block_steps > n_steps) block_steps = (int)n_steps;
+    if (n_steps < 1 || local_batch < 1 || block_steps < 1 || lead < 0 || lead >= block_steps)
+        ddad_fatal(DDAD_EXIT_RUNTIME, "GPU refiner trainer: %lld steps of %d, blocks of %d from slot %d",
+                   (long long)n_steps, local_batch, block_steps, lead);
     for (int m = 0; m < 2 * K; m++)
         if (ddad_ae_gpu_max_batch(members[m]) < block_steps * local_batch)
             ddad_fatal(DDAD_EXIT_RUNTIME, "GPU refiner trainer: member %d takes batches up to %d, a block of %d steps "
@@ -96,7 +97,8 @@ extern "C" ddad_refine_gpu_trainer *ddad_refine_gpu_trainer_create(ddad_refine_g
     t->local = local_batch;
     t->global = global_batch;
     t->block = block_steps;
-    t->n_blocks = (n_steps + block_steps - 1) / block_steps;
+    t->lead = lead;
+    t->n_blocks = (lead + n_steps + block_steps - 1) / block_steps;
     t->images = d_images;
     t->n_steps = n_steps;
     t->opt = *opt;
@@ -108,13 +110,14 @@ extern "C" ddad_refine_gpu_trainer *ddad_refine_gpu_trainer_create(ddad_refine_g
         log_info("refiner steps launched eagerly: the GPU collectives go through the host (ranks share a GPU)");
     cudaStream_t st = t->ctx->stream;
 
-    // The last block may be partial: its missing steps get zero patches (image 0, no
-    // patch), prepared and never trained on.
+    // The first block's slots before the first step (lead) and the last block's after the
+    // last step get zero patches (image 0, no patch): prepared and never trained on.
     t->patches_bytes = sizeof(ddad_fpi_patch) * (size_t)t->n_blocks * block_steps * local_batch;
     t->patches = (ddad_fpi_patch *)ddad_gpu_malloc(t->patches_bytes, "refiner FPI patches, padded");
     DDAD_CHECK_CUDA(cudaMemsetAsync(t->patches, 0, t->patches_bytes, st));
-    DDAD_CHECK_CUDA(cudaMemcpyAsync(t->patches, d_patches, sizeof(ddad_fpi_patch) * (size_t)n_steps * local_batch,
-                                    cudaMemcpyDeviceToDevice, st));
+    DDAD_CHECK_CUDA(cudaMemcpyAsync(t->patches + (size_t)lead * local_batch, d_patches,
+                                    sizeof(ddad_fpi_patch) * (size_t)n_steps * local_batch, cudaMemcpyDeviceToDevice,
+                                    st));
 
     const size_t hw = (size_t)h * w, nb = (size_t)block_steps * local_batch;
     t->x_bytes = sizeof(float) * nb * hw;
@@ -133,7 +136,8 @@ extern "C" ddad_refine_gpu_trainer *ddad_refine_gpu_trainer_create(ddad_refine_g
     t->target_block = (uint8_t *)ddad_gpu_malloc(t->target_block_bytes, "refiner block targets");
     t->target = (uint8_t *)ddad_gpu_malloc(t->target_bytes, "refiner targets");
     t->cursors = (int64_t *)ddad_gpu_malloc(2 * sizeof(int64_t), "refiner cursors");
-    DDAD_CHECK_CUDA(cudaMemsetAsync(t->cursors, 0, 2 * sizeof(int64_t), st));
+    const int64_t start[2] = {0, lead};
+    ddad_gpu_upload(t->ctx, t->cursors, start, sizeof start);
     ddad_loss_ring_init(&t->ring, 1, comm);
     ddad_gpu_ctx_sync(t->ctx);
     return t;
@@ -165,7 +169,8 @@ extern "C" void ddad_refine_gpu_trainer_run(ddad_refine_gpu_trainer *t, int64_t 
     cudaStream_t st = t->ctx->stream;
     for (int64_t i = 0; i < steps; i++) {
         const int first = !t->use_graph || t->done == 0;   // each part's first use is eager
-        if (t->done % t->block == 0) ddad_graph_part_launch(&t->prep, st, first, enqueue_prep, t);
+        if (t->done == 0 || (t->lead + t->done) % t->block == 0)
+            ddad_graph_part_launch(&t->prep, st, first, enqueue_prep, t);
         ddad_graph_part_launch(&t->step, st, first, enqueue_step, t);
         t->done++;
         if (t->done % t->loss_every == 0 || t->done == t->n_steps)

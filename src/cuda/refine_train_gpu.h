@@ -26,7 +26,12 @@ extern "C" {
 typedef struct ddad_refine_gpu_trainer ddad_refine_gpu_trainer;
 
 /* members: 2K inference networks (NDM 0..K-1, then UDM 0..K-1), max_batch >=
- * block_steps x local_batch (block_steps is cut to n_steps).
+ * block_steps x local_batch.
+ * The blocks lie on a grid that starts lead steps (0 <= lead < block_steps) before the
+ * first step: a run resumed at global step g passes g % block_steps, so that every step
+ * is prepared in the same slot of a block of the same size as in a run that never
+ * stopped, and the members round alike (the caller fixes block_steps for the whole
+ * training, not for the steps left).
  * dual = 1: R_dual ([A_inter, A_intra], the refiner has 2 input channels); 0: R_intra.
  * d_patches: [n_steps][local_batch] on the device, this rank's samples of every step.
  * comm: NULL for one rank. Loss readings are this rank's part of the global mean loss. */
@@ -35,14 +40,14 @@ ddad_refine_gpu_trainer *ddad_refine_gpu_trainer_create(ddad_refine_gpu *r, ddad
                                                         const ddad_fpi_patch *d_patches, int64_t n_steps,
                                                         int local_batch, int global_batch, const ddad_adam_cfg *opt,
                                                         ddad_gpu_comm *comm, int loss_every, int use_graph,
-                                                        int block_steps);
+                                                        int block_steps, int lead);
 void ddad_refine_gpu_trainer_free(ddad_refine_gpu_trainer *t);
 void ddad_refine_gpu_trainer_run(ddad_refine_gpu_trainer *t, int64_t steps);
 /* As ddad_ae_gpu_trainer_poll (rec_err is 0). */
 int ddad_refine_gpu_trainer_poll(ddad_refine_gpu_trainer *t, int wait, ddad_loss_reading *out);
 /* 1 when the steps are replayed from a graph. */
 int ddad_refine_gpu_trainer_uses_graph(const ddad_refine_gpu_trainer *t);
-/* Steps per prep block (after the cut to n_steps). */
+/* Steps per prep block. */
 int ddad_refine_gpu_trainer_block(const ddad_refine_gpu_trainer *t);
 
 #ifdef __cplusplus

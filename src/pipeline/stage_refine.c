@@ -139,6 +139,7 @@ static int refine_on_gpu(ddad_run *run, ddad_refine *r, ddad_ae **nets, const ui
         }
         ddad_refine_job_spec spec = {.host = r, .members = nets, .K = d->K, .dual = ddad_refine_in_channels(c) == 2,
                                      .images = images, .n = nn, .h = H, .w = H, .patches = patches, .n_steps = limit,
+                                     .first_step = first, .total_steps = (int64_t)E * steps,
                                      .local_batch = lb, .global_batch = B, .opt = *opt, .world = team,
                                      .tf32 = !strcmp(c->precision, "tf32")};
         job = ddad_refine_job_gpu_create(&spec);

@@ -503,14 +503,15 @@ static void test_refine_trainer(ddad_gpu_ctx *ctx)
     ddad_refine *init = ddad_refine_create(2, S, S, 1, 1);
     ddad_refine_init(init, 9);
     /* k = 0: eager, per-step prep; 1: graphs, per-step prep; 2: graphs, blocks of 3 steps
-     * (4 steps: a full block, then a partial one with a padded step) */
-    ddad_refine_gpu *gr[3];
+     * (4 steps: a full block, then a partial one with a padded step); 3: as 2, stopped
+     * after step 1 and resumed by a second trainer whose block grid starts a step early */
+    ddad_refine_gpu *gr[4];
     float first = 0.0f;
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < 4; k++) {
         gr[k] = ddad_refine_gpu_create(ctx, 2, S, S, N, 1);
         ddad_refine_gpu_upload(gr[k], ddad_refine_paramset(init));
         ddad_refine_gpu_trainer *tr = ddad_refine_gpu_trainer_create(gr[k], gm, K, 1, d_img, S, S, d_patch, steps, N,
-                                                                     N, &opt, NULL, 1, k >= 1, k == 2 ? 3 : 1);
+                                                                     N, &opt, NULL, 1, k >= 1, k >= 2 ? 3 : 1, 0);
         ddad_refine_gpu_trainer_run(tr, 1);
         ddad_loss_reading rd;
         if (ddad_refine_gpu_trainer_poll(tr, 1, &rd) && k == 0) first = rd.loss;
@@ -531,6 +532,13 @@ static void test_refine_trainer(ddad_gpu_ctx *ctx)
                          0.0, TOL_E2E);
             ddad_refine_free(back);
         }
+        if (k == 3) {   /* the resume: steps 1..3 in slots 1, 2 of block 0 and slot 0 of block 1 */
+            while (ddad_refine_gpu_trainer_poll(tr, 1, &rd)) {
+            }
+            ddad_refine_gpu_trainer_free(tr);
+            tr = ddad_refine_gpu_trainer_create(gr[k], gm, K, 1, d_img, S, S, d_patch + N, steps - 1, N, N, &opt, NULL,
+                                                1, 1, 3, 1);
+        }
         ddad_refine_gpu_trainer_run(tr, steps - 1);
         while (ddad_refine_gpu_trainer_poll(tr, 1, &rd)) {
         }
@@ -538,20 +546,35 @@ static void test_refine_trainer(ddad_gpu_ctx *ctx)
     }
     const ddad_paramset *L = ddad_refine_gpu_layout(gr[0]);
     ddad_refine *b0 = ddad_refine_create(2, S, S, 1, 1), *b1 = ddad_refine_create(2, S, S, 1, 1),
-                *b2 = ddad_refine_create(2, S, S, 1, 1);
+                *b2 = ddad_refine_create(2, S, S, 1, 1), *b3 = ddad_refine_create(2, S, S, 1, 1);
     ddad_refine_gpu_download(gr[0], ddad_refine_paramset(b0));
     ddad_refine_gpu_download(gr[1], ddad_refine_paramset(b1));
     ddad_refine_gpu_download(gr[2], ddad_refine_paramset(b2));
+    ddad_refine_gpu_download(gr[3], ddad_refine_paramset(b3));
     check_scalar("refiner graph vs eager params after 4 steps",
                  rel_err(ddad_refine_paramset(b1)->params, ddad_refine_paramset(b0)->params, L->n_params), 0.0, 1e-6);
     /* the members run at batch 12 instead of 4: cuDNN may round differently */
     check_scalar("refiner blocks of 3 steps vs per-step, 4 steps",
                  rel_err(ddad_refine_paramset(b2)->params, ddad_refine_paramset(b0)->params, L->n_params), 0.0, 1e-5);
+    /* every step in the same slot of a block of the same size: the same members' outputs,
+     * bit for bit where the refiner's convolutions use the same algorithms as trainer 2's
+     * (always in the emulator; a GPU times each refiner's plans for itself) */
+#ifdef DDAD_CUDA_EMU
+    const double resume_tol = 0.0;
+#else
+    const double resume_tol = 1e-5;
+#endif
+    check_scalar("refiner resumed on the block grid vs not stopped",
+                 rel_err(ddad_refine_paramset(b3)->params, ddad_refine_paramset(b2)->params, L->n_params) +
+                     rel_err(ddad_refine_paramset(b3)->buffers, ddad_refine_paramset(b2)->buffers,
+                             ddad_refine_paramset(b2)->n_buffers),
+                 0.0, resume_tol);
     ddad_refine_free(b0);
     ddad_refine_free(b1);
     ddad_refine_free(b2);
+    ddad_refine_free(b3);
     ddad_refine_free(init);
-    for (int k = 0; k < 3; k++) ddad_refine_gpu_free(gr[k]);
+    for (int k = 0; k < 4; k++) ddad_refine_gpu_free(gr[k]);
     for (int m = 0; m < 2 * K; m++) {
         ddad_ae_gpu_free(gm[m]);
         ddad_ae_free(cm[m]);

@@ -257,34 +257,45 @@ PY
     $CMP "$WORK/emu_np6/results.h5" "$WORK/emu_np2/results.h5" --exact members losses/members scores/test/rec \
       scores/test/intra scores/test/inter maps/test/rec maps/test/intra maps/test/inter --vector-rtol refiner=1e-4 \
       --rtol scores/test/r_dual=1e-2 || exit 1 ;;
-  emu_out_of_memory)
-    # The emulated GPUs hold 50 MiB each (DDAD_EMU_MEM_MIB) when the refiner stage, which
-    # needs about 70, starts: the job must stop with a message that names the buffer and
-    # says what to do, leave no results and no temporary files, and keep the finished
-    # stages; --resume on GPUs with room then finishes it, with the results of a run that
-    # never stopped (emu_placements' 2-GPU run).
+  emu_interrupted)
+    # A GPU job (2 emulated GPUs, 2 refiner epochs) stopped three times and resumed each
+    # time: preempted (SIGUSR1, exit 3) in the members' first epoch round and at the end of
+    # the refiner's first epoch (step 6), then run out of GPU memory as the refiner stage
+    # resumes (DDAD_EMU_MEM_MIB: 50 MiB each, where it needs about 70). The out-of-memory
+    # stop must name the buffer and say what to do, and leave no results and no temporary
+    # files; each stop keeps what was finished. The last resume, on GPUs with room, must
+    # give the results of a run that never stopped, bit for bit: emu_placements' 2-GPU
+    # members and scores, with its refiner trained again for 2 epochs.
     DDAD="${DDAD_EMU:?}"
-    export ASAN_OPTIONS=detect_leaks=0 DDAD_EMU_GPUS=2
-    out="$WORK/emu_oom"
-    rm -rf "$out"
+    export ASAN_OPTIONS=detect_leaks=0 DDAD_EMU_GPUS=2 DDAD_EMU_MEM_MIB=1024 DDAD_TEST_SIGNAL_AT=
     emu_run() {
       timeout -k 10 240 mpirun --oversubscribe --bind-to none -np 2 -x ASAN_OPTIONS -x DDAD_EMU_GPUS \
-        -x DDAD_EMU_MEM_MIB "$DDAD" run --config "$CONFIG" --set "Data.file=$DATA" --set "Exp.out_dir=$out" \
-        --set Exp.device=cuda --quiet "$@"
+        -x DDAD_EMU_MEM_MIB -x DDAD_TEST_SIGNAL_AT "$DDAD" run --config "$CONFIG" --set "Data.file=$DATA" \
+        --set "Exp.out_dir=$out" --set Exp.device=cuda --set RefineSolver.num_epoch=2 --quiet "$@"
     }
-    for st in members score; do
-      DDAD_EMU_MEM_MIB=1024 emu_run --stage "$st" || fail "--stage $st exited with $?"
-    done
+    out="$WORK/emu_uninterrupted"
+    rm -rf "$out" && cp -r "$WORK/emu_np2" "$out" || fail "copying $WORK/emu_np2"
+    rm -f "$out"/checkpoints/{refine,eval}.done "$out/checkpoints/refine.h5" "$out"/{results.h5,metrics.json}
+    emu_run --resume || fail "the uninterrupted refiner exited with $?"
+    out="$WORK/emu_interrupted"
+    rm -rf "$out"
+    DDAD_TEST_SIGNAL_AT=members:1 emu_run
+    rc=$?; [ "$rc" -eq 3 ] || fail "the preempted member stage exited with $rc, expected 3"
+    [ -f "$out/checkpoints/ndm_0.h5" ] || fail "the preempted member stage left no checkpoint"
+    DDAD_TEST_SIGNAL_AT=refine:6 emu_run --resume
+    rc=$?; [ "$rc" -eq 3 ] || fail "the preempted refiner exited with $rc, expected 3"
+    [ -f "$out/checkpoints/score.done" ] && [ -f "$out/checkpoints/refine.h5" ] ||
+      fail "the preempted refiner did not keep the score stage and its checkpoint"
     DDAD_EMU_MEM_MIB=50 expect_failure "[1-9][0-9]*" \
       "cannot allocate [0-9.]+ MiB of GPU memory for .*free the GPU of other processes.*--resume" emu_run --resume
-    [ -f "$out/checkpoints/score.done" ] || fail "the finished stages were not kept"
     [ ! -e "$out/checkpoints/refine.done" ] || fail "the refiner stage was marked done"
-    for f in results.h5 metrics.json; do [ ! -e "$out/$f" ] || fail "an out-of-memory run left $f"; done
+    for f in results.h5 metrics.json; do [ ! -e "$out/$f" ] || fail "a stopped run left $f"; done
     left="$(find "$out" -name '*.tmp.*')"
-    [ -z "$left" ] || fail "an out-of-memory run left temporary files: $left"
-    DDAD_EMU_MEM_MIB=1024 emu_run --resume || fail "the resume on GPUs with room exited with $?"
+    [ -z "$left" ] || fail "a stopped run left temporary files: $left"
+    emu_run --resume || fail "the last resume exited with $?"
     expect_outputs "$out"
-    $CMP "$WORK/emu_np2/results.h5" "$out/results.h5" --exact members losses scores maps refiner metrics || exit 1 ;;
+    $CMP "$WORK/emu_uninterrupted/results.h5" "$out/results.h5" --exact members losses scores maps refiner metrics ||
+      exit 1 ;;
   missing_stage)
     rm -rf "$WORK/empty"
     expect_failure 2 "run --stage members first" run_ddad 1 "$WORK/empty" --stage refine ;;

@@ -41,8 +41,8 @@ set_tests_properties(pipeline.gpu_stages PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 
 if(TARGET ddad_emu)
   ddad_pipeline_test(emu_stages "mpi;python;emu" REQUIRES "pipe_data;pipe_np2")
   ddad_pipeline_test(emu_placements "mpi;python;emu" SETUP pipe_emu_np REQUIRES pipe_data)
-  # A job that runs its GPUs out of memory, and its resume.
-  ddad_pipeline_test(emu_out_of_memory "mpi;python;emu" REQUIRES "pipe_data;pipe_emu_np")
+  # A GPU job preempted twice and run out of GPU memory once, resumed each time.
+  ddad_pipeline_test(emu_interrupted "mpi;python;emu" REQUIRES "pipe_data;pipe_emu_np")
 endif()
 ddad_pipeline_test(device mpi REQUIRES pipe_data)
 ddad_pipeline_test(memae mpi REQUIRES pipe_data)
