@@ -296,6 +296,36 @@ PY
     expect_outputs "$out"
     $CMP "$WORK/emu_uninterrupted/results.h5" "$out/results.h5" --exact members losses scores maps refiner metrics ||
       exit 1 ;;
+  emu_cross_device)
+    # A job preempted on one kind of node and requeued on another: members preempted after
+    # their first epoch round on the (emulated) GPU and resumed on the CPU, and the other
+    # way round. Both finish; the first epoch's losses are bit for bit those of the device
+    # that trained it (emu_placements' 2-GPU run, or np2 on the CPU), so the second device
+    # went on from the first one's checkpoints rather than starting again.
+    export ASAN_OPTIONS=detect_leaks=0 DDAD_EMU_GPUS=2
+    for from in cuda cpu; do
+      to=cpu first="$WORK/emu_np2/results.h5"
+      [ "$from" = cpu ] && to=cuda first="$WORK/np2/results.h5"
+      out="$WORK/emu_${from}_to_$to"
+      rm -rf "$out"
+      DDAD_TEST_SIGNAL_AT=members:1 DDAD="$DDAD_EMU" run_ddad 2 "$out" --set Exp.device=$from
+      rc=$?; [ "$rc" -eq 3 ] || fail "the preempted run on $from exited with $rc, expected 3"
+      DDAD="$DDAD_EMU" run_ddad 2 "$out" --resume --set Exp.device=$to || fail "resuming on $to exited with $?"
+      expect_outputs "$out"
+      "$PY" - "$first" "$out/results.h5" "$to" <<'PY' || fail "$from then $to: not resumed on $to from the $from run"
+import sys, h5py, numpy as np
+a, b = (h5py.File(p, "r")["losses/members"] for p in sys.argv[1:3])
+devices = h5py.File(sys.argv[2], "r").attrs["devices"].decode()
+print("the resumed run:", devices)
+ok = devices.startswith(sys.argv[3] + ":")
+for m in a:
+    x, y = a[m][()], b[m][()]
+    same = len(y) == 2 and x[0] == y[0] and np.isfinite(y).all()
+    print(m, "epoch losses", y, "first epoch as the first device's" if same else "MISMATCH", x)
+    ok = ok and same
+sys.exit(0 if ok else 1)
+PY
+    done ;;
   missing_stage)
     rm -rf "$WORK/empty"
     expect_failure 2 "run --stage members first" run_ddad 1 "$WORK/empty" --stage refine ;;

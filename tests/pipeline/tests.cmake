@@ -43,6 +43,8 @@ if(TARGET ddad_emu)
   ddad_pipeline_test(emu_placements "mpi;python;emu" SETUP pipe_emu_np REQUIRES pipe_data)
   # A GPU job preempted twice and run out of GPU memory once, resumed each time.
   ddad_pipeline_test(emu_interrupted "mpi;python;emu" REQUIRES "pipe_data;pipe_emu_np")
+  # Preempted on the GPU and resumed on the CPU, and the other way round.
+  ddad_pipeline_test(emu_cross_device "mpi;python;emu" REQUIRES "pipe_data;pipe_np2;pipe_emu_np")
 endif()
 ddad_pipeline_test(device mpi REQUIRES pipe_data)
 ddad_pipeline_test(memae mpi REQUIRES pipe_data)
