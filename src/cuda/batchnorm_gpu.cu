@@ -175,7 +175,7 @@ __global__ void k_bn_params(int C, const double *__restrict__ stats, double coun
 __device__ inline int bn_finish_channel(int C, int P, int p, int c, double s1, double s2, double *part,
                                         unsigned *tickets, double *stats)
 {
-    __shared__ int last;
+    DDAD_SHARED(int, last);
     if (threadIdx.x == 0) {
         part[(size_t)c * P + p] = s1;
         part[(size_t)(C + c) * P + p] = s2;

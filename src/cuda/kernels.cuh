@@ -13,6 +13,14 @@
 #define DDAD_LAUNCH(kernel, grid, block, stream, ...) kernel<<<(grid), (block), 0, (stream)>>>(__VA_ARGS__)
 #endif
 
+// Shared memory is declared through these, so that the emulator, which defines them first,
+// can give each block shared memory filled with a pattern: on a GPU its contents are
+// undefined when a block starts, and a read before any write must not go unseen there.
+#ifndef DDAD_SHARED
+#define DDAD_SHARED(type, name) __shared__ type name
+#define DDAD_SHARED_ARRAY(type, name, n) __shared__ type name[n]
+#endif
+
 // Blocks for an elementwise kernel over n items with a grid-stride loop (capped: the loop
 // covers the rest).
 static inline unsigned ddad_blocks(size_t n)
@@ -41,7 +49,7 @@ static inline int ddad_narrow_index(size_t total) { return total <= 0x7FFFFFFFu;
 // call it; the result is valid in thread 0. blockDim.x must be DDAD_THREADS.
 __device__ inline double ddad_block_sum(double v)
 {
-    __shared__ double sh[DDAD_THREADS];
+    DDAD_SHARED_ARRAY(double, sh, DDAD_THREADS);
     sh[threadIdx.x] = v;
     __syncthreads();
     for (int s = DDAD_THREADS / 2; s > 0; s >>= 1) {

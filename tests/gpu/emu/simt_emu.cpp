@@ -317,6 +317,23 @@ void ddad_emu_check_launch(const char *what, const char *file, int line)
     exit(1);
 }
 
+void ddad_emu_shared_fresh(void *p, size_t bytes)
+{
+    // each declaration's address, and the block (its serial + 1) that last found it fresh
+    static std::vector<std::pair<void *, unsigned long long>> seen;
+    const unsigned long long block = g_counts.blocks + 1;
+    for (auto &s : seen)
+        if (s.first == p) {
+            if (s.second != block) {
+                memset(p, 0xFF, bytes);
+                s.second = block;
+            }
+            return;
+        }
+    memset(p, 0xFF, bytes);
+    seen.push_back({p, block});
+}
+
 ddad_emu_counts ddad_emu_totals(void) { return g_counts; }
 
 extern "C" unsigned long long ddad_emu_launches(void) { return g_counts.launches; }

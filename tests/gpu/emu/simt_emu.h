@@ -3,6 +3,9 @@
 // this header, then a src/cuda/*.cu file, and g++ compiles both as C++:
 //   - __global__ and __device__ functions become host functions, __shared__ variables
 //     become statics (one block runs at a time, so a static is the block's shared memory);
+//     those declared with DDAD_SHARED / DDAD_SHARED_ARRAY (kernels.cuh), as the project's
+//     kernels declare theirs, are filled with 0xFF bytes at each block's first pass, so a
+//     read before any write finds NaN or -1, not the previous block's values;
 //   - DDAD_LAUNCH runs the grid block by block; each thread of a block is a fiber, and
 //     __syncthreads() switches fibers, so a block's threads meet at every barrier as on the
 //     GPU (a thread that exits while others wait at a barrier is reported as an error;
@@ -15,9 +18,8 @@
 //     these wrappers are compiled without floating-point contraction.
 // Only kernels that use no cuDNN, cuBLAS or runtime calls can run here (ddad_sgemm_gpu is
 // replaced by gemm_emu.cpp); the libraries' convolutions, timing, and everything about
-// concurrency between blocks are left to the GPU tests. A blind spot: shared memory keeps
-// the previous block's values (a read before any write goes unseen). (Where fibers switch
-// by swapcontext, off x86-64, a second: AddressSanitizer checks only heap accesses once a
+// concurrency between blocks are left to the GPU tests. (Where fibers switch by
+// swapcontext, off x86-64, a blind spot: AddressSanitizer checks only heap accesses once a
 // fiber has switched, as its swapcontext interceptor clears the fiber stack's shadow.)
 #ifndef DDAD_TESTS_GPU_EMU_SIMT_EMU_H
 #define DDAD_TESTS_GPU_EMU_SIMT_EMU_H
@@ -68,6 +70,16 @@ static inline float __fmul_rn(float a, float b) { return a * b; }
 static inline float __fdiv_rn(float a, float b) { return a / b; }
 static inline double __dadd_rn(double a, double b) { return a + b; }
 static inline double __dmul_rn(double a, double b) { return a * b; }
+
+// Shared memory as each block finds it: the block's first call for `p` fills its bytes
+// with 0xFF; later calls in the same block leave it (simt_emu.cpp).
+void ddad_emu_shared_fresh(void *p, size_t bytes);
+#define DDAD_SHARED(type, name) \
+    static type name;           \
+    ddad_emu_shared_fresh(&name, sizeof name)
+#define DDAD_SHARED_ARRAY(type, name, n) \
+    static type name[n];                 \
+    ddad_emu_shared_fresh(name, sizeof name)
 
 // Ends the run (exit code 1) when the last launch was refused, naming it and `what`.
 void ddad_emu_check_launch(const char *what, const char *file, int line);

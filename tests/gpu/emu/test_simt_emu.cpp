@@ -1,7 +1,8 @@
 // The CPU emulator itself (simt_emu.h), on small kernels written for it:
 //   (no argument)  every (block, thread) of a 3-D grid runs once with its own indices; a
 //                  block's threads meet at __syncthreads(); the emulator exposes a missing
-//                  barrier; blocks see one shared array each, in turn; a captured
+//                  barrier; blocks see one shared array each, in turn, filled with 0xFF
+//                  bytes when the block starts; a captured
 //                  stream records its work, with the arguments of the capture, for replays,
 //                  and so does a stream that joins the capture, directly or through another;
 //   divergent      a barrier that only some threads reach: must end with an error;
@@ -44,7 +45,7 @@ __global__ void k_indices(unsigned *hits, unsigned *where)
 // barrier between
 __global__ void k_rotate(int barrier, int shift, int *out)
 {
-    __shared__ int sh[64];
+    DDAD_SHARED_ARRAY(int, sh, 64);
     sh[threadIdx.x] = (int)(blockIdx.x * 100 + threadIdx.x);
     if (barrier) __syncthreads();
     out[blockIdx.x * blockDim.x + threadIdx.x] = sh[(threadIdx.x + shift) % blockDim.x];
@@ -53,7 +54,7 @@ __global__ void k_rotate(int barrier, int shift, int *out)
 // a tree sum with a barrier per level, as the project's block reductions do
 __global__ void k_tree_sum(const int *in, int *out)
 {
-    __shared__ int sh[128];
+    DDAD_SHARED_ARRAY(int, sh, 128);
     sh[threadIdx.x] = in[blockIdx.x * blockDim.x + threadIdx.x];
     __syncthreads();
     for (unsigned s = blockDim.x / 2; s > 0; s >>= 1) {
@@ -61,6 +62,19 @@ __global__ void k_tree_sum(const int *in, int *out)
         __syncthreads();
     }
     if (threadIdx.x == 0) out[blockIdx.x] = sh[0];
+}
+
+// what each block finds in its shared memory before writing it (then it writes its own)
+__global__ void k_shared_fresh(unsigned *found)
+{
+    DDAD_SHARED_ARRAY(unsigned, sh, 32);
+    DDAD_SHARED(float, f);
+    found[blockIdx.x * 33 + threadIdx.x] = sh[threadIdx.x];
+    if (threadIdx.x == 0) memcpy(&found[blockIdx.x * 33 + 32], &f, sizeof f);
+    __syncthreads();
+    sh[threadIdx.x] = blockIdx.x + 1;
+    if (threadIdx.x == 0) f = 1.0f;
+    __syncthreads();
 }
 
 __global__ void k_divergent(int *out)
@@ -144,6 +158,13 @@ static int run_checks(void)
         snprintf(what, sizeof what, "without it: the %s neighbour read stale by 63 threads a block", side);
         check(what, (stale[0] == 3 * 63 && stale[1] == 3) || (stale[0] == 3 && stale[1] == 3 * 63));
     }
+
+    static unsigned found[3 * 33];
+    DDAD_LAUNCH(k_shared_fresh, 3, 32, 0, found);
+    DDAD_CHECK_LAUNCH("shared fresh");
+    bool fresh = true;
+    for (int i = 0; i < 3 * 33; i++) fresh = fresh && found[i] == 0xFFFFFFFFu;
+    check("every block finds its shared memory filled (0xFF), not the last block's", fresh);
 
     static int in[5 * 128], sums[5];
     for (int i = 0; i < 5 * 128; i++) in[i] = i % 7 + 1;
