@@ -1,11 +1,11 @@
 // A CPU emulator for the project's own CUDA kernels, so that their launchers and index
 // arithmetic run in every test run, where no GPU is. A wrapper translation unit includes
 // this header, then a src/cuda/*.cu file, and g++ compiles both as C++:
-//   - __global__ and __device__ functions become host functions, __shared__ variables
-//     become statics (one block runs at a time, so a static is the block's shared memory);
-//     those declared with DDAD_SHARED / DDAD_SHARED_ARRAY (kernels.cuh), as the project's
-//     kernels declare theirs, are filled with 0xFF bytes at each block's first pass, so a
-//     read before any write finds NaN or -1, not the previous block's values;
+//   - __global__ and __device__ functions become host functions; shared memory, declared
+//     with DDAD_SHARED / DDAD_SHARED_ARRAY (kernels.cuh; a plain __shared__ does not
+//     compile here), becomes statics (one block runs at a time, so a static is the block's
+//     shared memory), filled with 0xFF bytes at each block's first pass, so a read before
+//     any write finds NaN or -1, not the previous block's values;
 //   - DDAD_LAUNCH runs the grid block by block; each thread of a block is a fiber, and
 //     __syncthreads() switches fibers, so a block's threads meet at every barrier as on the
 //     GPU (a thread that exits while others wait at a barrier is reported as an error;
@@ -42,7 +42,10 @@
 #undef __forceinline__
 #define __global__
 #define __device__
-#define __shared__ static
+// shared memory goes through DDAD_SHARED / DDAD_SHARED_ARRAY (below), which fill it for
+// each block; a plain __shared__ declaration would be a static that keeps the last block's
+// values, so it does not compile here
+#define __shared__ static_assert(false, "declare shared memory with DDAD_SHARED or DDAD_SHARED_ARRAY (kernels.cuh)");
 #define __forceinline__ inline
 
 extern uint3 ddad_emu_thread_idx, ddad_emu_block_idx;
