@@ -4,7 +4,10 @@
 // run in index order in one round, in reverse order in the next, and launches alternate
 // the first round's order, so a missing barrier shows whichever neighbour a thread reads.
 // A block whose first thread returns without reaching a barrier runs the rest as plain
-// calls, in the same order (run_block).
+// calls, in the same order (run_block). Blocks run one after another in an order shuffled
+// afresh for every launch, as a GPU promises no order: a result that depends on which
+// block runs or finishes first (the last-block tickets of BatchNorm's one-launch
+// statistics) changes between launches and fails the bitwise checks.
 #include "simt_emu.h"
 
 #include <stdint.h>
@@ -12,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ucontext.h>
+
+#include <utility>
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -288,16 +293,26 @@ void run_grid(const char *name, dim3 grid, dim3 block, const std::function<void(
     g_body = &body;
     ddad_emu_block_dim = block;
     ddad_emu_grid_dim = grid;
-    for (unsigned z = 0; z < grid.z; z++)
-        for (unsigned y = 0; y < grid.y; y++)
-            for (unsigned x = 0; x < grid.x; x++) {
-                ddad_emu_block_idx.x = x;
-                ddad_emu_block_idx.y = y;
-                ddad_emu_block_idx.z = z;
-                run_block(name, threads, (int)(g_counts.launches & 1));
-                g_counts.blocks++;
-                g_counts.threads += threads;
-            }
+    // the blocks in an order shuffled by the launch's serial (Fisher-Yates, 64-bit LCG):
+    // reproducible from run to run, different from launch to launch
+    const size_t n = (size_t)grid.x * grid.y * grid.z;
+    static std::vector<size_t> order;
+    order.resize(n);
+    for (size_t i = 0; i < n; i++) order[i] = i;
+    uint64_t state = 0x9E3779B97F4A7C15ull ^ (g_counts.launches * 0xD1B54A32D192ED03ull);
+    for (size_t i = n; i > 1; i--) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        std::swap(order[i - 1], order[(size_t)((state >> 33) % i)]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const size_t b = order[i];
+        ddad_emu_block_idx.x = (unsigned)(b % grid.x);
+        ddad_emu_block_idx.y = (unsigned)(b / grid.x % grid.y);
+        ddad_emu_block_idx.z = (unsigned)(b / ((size_t)grid.x * grid.y));
+        run_block(name, threads, (int)(g_counts.launches & 1));
+        g_counts.blocks++;
+        g_counts.threads += threads;
+    }
     g_counts.launches++;
     g_body = NULL;
 }

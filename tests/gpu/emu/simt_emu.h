@@ -6,7 +6,8 @@
 //     compile here), becomes statics (one block runs at a time, so a static is the block's
 //     shared memory), filled with 0xFF bytes at each block's first pass, so a read before
 //     any write finds NaN or -1, not the previous block's values;
-//   - DDAD_LAUNCH runs the grid block by block; each thread of a block is a fiber, and
+//   - DDAD_LAUNCH runs the grid block by block, in an order shuffled for each launch (a GPU
+//     promises none, so results must not depend on it); each thread of a block is a fiber, and
 //     __syncthreads() switches fibers, so a block's threads meet at every barrier as on the
 //     GPU (a thread that exits while others wait at a barrier is reported as an error;
 //     where the first thread exits without reaching one, the others run as plain calls);

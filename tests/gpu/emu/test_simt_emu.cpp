@@ -1,8 +1,9 @@
 // The CPU emulator itself (simt_emu.h), on small kernels written for it:
 //   (no argument)  every (block, thread) of a 3-D grid runs once with its own indices; a
 //                  block's threads meet at __syncthreads(); the emulator exposes a missing
-//                  barrier; blocks see one shared array each, in turn, filled with 0xFF
-//                  bytes when the block starts; a captured
+//                  barrier; blocks run in a shuffled order, a new one each launch, and
+//                  see one shared array each, in turn, filled with 0xFF bytes when the
+//                  block starts; a captured
 //                  stream records its work, with the arguments of the capture, for replays,
 //                  and so does a stream that joins the capture, directly or through another;
 //   divergent      a barrier that only some threads reach: must end with an error;
@@ -62,6 +63,12 @@ __global__ void k_tree_sum(const int *in, int *out)
         __syncthreads();
     }
     if (threadIdx.x == 0) out[blockIdx.x] = sh[0];
+}
+
+// the order in which the blocks ran: arrivals[k] = the k-th block's index
+__global__ void k_arrival(unsigned *arrivals, unsigned *count)
+{
+    if (threadIdx.x == 0) arrivals[atomicAdd(count, 1u)] = blockIdx.y * gridDim.x + blockIdx.x;
 }
 
 // what each block finds in its shared memory before writing it (then it writes its own)
@@ -158,6 +165,22 @@ static int run_checks(void)
         snprintf(what, sizeof what, "without it: the %s neighbour read stale by 63 threads a block", side);
         check(what, (stale[0] == 3 * 63 && stale[1] == 3) || (stale[0] == 3 && stale[1] == 3 * 63));
     }
+
+    static unsigned arrivals[2][24], count[2];
+    for (int run = 0; run < 2; run++) {
+        DDAD_LAUNCH(k_arrival, dim3(6, 4), 8, 0, arrivals[run], &count[run]);
+        DDAD_CHECK_LAUNCH("arrival");
+    }
+    bool permutation = count[0] == 24 && count[1] == 24, in_order = true;
+    for (int run = 0; run < 2; run++)
+        for (unsigned b = 0; b < 24; b++) {
+            int seen = 0;
+            for (int k = 0; k < 24; k++) seen += arrivals[run][k] == b;
+            permutation = permutation && seen == 1;
+            in_order = in_order && arrivals[run][b] == b;
+        }
+    check("blocks run once each, in an order that is not the index order",
+          permutation && !in_order && memcmp(arrivals[0], arrivals[1], sizeof arrivals[0]) != 0);
 
     static unsigned found[3 * 33];
     DDAD_LAUNCH(k_shared_fresh, 3, 32, 0, found);
