@@ -120,6 +120,13 @@ __global__ void k_past_local(int *out, int k)
     out[threadIdx.x] = local[k];
 }
 
+// `waiter` waits for the work issued to `recorder` so far (through `ev`)
+static void wait_for(cudaStream_t waiter, cudaEvent_t ev, cudaStream_t recorder)
+{
+    cudaEventRecord(ev, recorder);
+    cudaStreamWaitEvent(waiter, ev, 0);
+}
+
 static int run_checks(void)
 {
     printf("test_simt_emu: the emulator on kernels written for it\n");
@@ -235,11 +242,9 @@ static int run_checks(void)
     cudaEventCreate(&fork);
     cudaEventCreate(&join);
     cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal);
-    cudaEventRecord(fork, st);
-    cudaStreamWaitEvent(side, fork, 0);
+    wait_for(side, fork, st);
     DDAD_LAUNCH(k_add, 1, 4, side, acc, 1000);
-    cudaEventRecord(join, side);
-    cudaStreamWaitEvent(st, join, 0);
+    wait_for(st, join, side);
     cudaStreamEndCapture(st, &graph);
     check("work on a stream that joined the capture is recorded", acc[0] == 102);
     cudaGraphInstantiate(&exec, graph, 0);
@@ -256,15 +261,11 @@ static int run_checks(void)
     cudaEventCreate(&fork2);
     cudaEventCreate(&join2);
     cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal);
-    cudaEventRecord(fork, st);
-    cudaStreamWaitEvent(side, fork, 0);
-    cudaEventRecord(fork2, side);
-    cudaStreamWaitEvent(far, fork2, 0);
+    wait_for(side, fork, st);
+    wait_for(far, fork2, side);
     DDAD_LAUNCH(k_add, 1, 4, far, acc, 10000);
-    cudaEventRecord(join2, far);
-    cudaStreamWaitEvent(side, join2, 0);
-    cudaEventRecord(join, side);
-    cudaStreamWaitEvent(st, join, 0);
+    wait_for(side, join2, far);
+    wait_for(st, join, side);
     cudaStreamEndCapture(st, &graph);
     cudaGraphInstantiate(&exec, graph, 0);
     cudaGraphDestroy(graph);
@@ -312,8 +313,7 @@ int main(int argc, char **argv)
         cudaStreamCreateWithFlags(&side, cudaStreamNonBlocking);
         cudaEventCreate(&fork);
         cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal);
-        cudaEventRecord(fork, st);
-        cudaStreamWaitEvent(side, fork, 0);
+        wait_for(side, fork, st);
         DDAD_LAUNCH(k_nothing, 1, 1, side, out);
         cudaStreamEndCapture(st, &graph);   // side's launch was never waited for
         printf("a capture ended with a stream unjoined went unreported\n");
@@ -330,10 +330,8 @@ int main(int argc, char **argv)
         cudaEventCreate(&fork2);
         cudaEventCreate(&join);
         cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal);
-        cudaEventRecord(fork, st);
-        cudaStreamWaitEvent(side, fork, 0);
-        cudaEventRecord(fork2, side);
-        cudaStreamWaitEvent(far, fork2, 0);
+        wait_for(side, fork, st);
+        wait_for(far, fork2, side);
         DDAD_LAUNCH(k_nothing, 1, 1, far, out);
         cudaEventRecord(join, side);   // side never waited for far's launch
         cudaStreamWaitEvent(st, join, 0);
