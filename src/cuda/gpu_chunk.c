@@ -2,9 +2,10 @@
 
 #include <stdlib.h>
 
-int ddad_gpu_chunk(size_t max_chunk, size_t fit_chunk)
+int ddad_gpu_chunk(size_t max_chunk, size_t fit_chunk, size_t count)
 {
     size_t n = fit_chunk < max_chunk ? fit_chunk : max_chunk;
+    if (count < n) n = count;
     const char *env = getenv("DDAD_GPU_CHUNK");
     if (env && *env) {
         char *end = NULL;

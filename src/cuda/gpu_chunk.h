@@ -9,10 +9,12 @@
 extern "C" {
 #endif
 
-/* min(max_chunk, fit_chunk) and at least 1; fit_chunk is the caller's memory bound.
- * DDAD_GPU_CHUNK=n in the environment lowers it to n (tests: several chunks and a partial
- * last one on a small test set); values that are not a positive integer are ignored. */
-int ddad_gpu_chunk(size_t max_chunk, size_t fit_chunk);
+/* min(max_chunk, fit_chunk, count) and at least 1; fit_chunk is the caller's memory bound,
+ * count the items there are to put through (the buffers are sized by the chunk, so no
+ * larger than that). DDAD_GPU_CHUNK=n in the environment lowers it to n (tests: several
+ * chunks and a partial last one on a small test set); values that are not a positive
+ * integer are ignored. */
+int ddad_gpu_chunk(size_t max_chunk, size_t fit_chunk, size_t count);
 
 #ifdef __cplusplus
 }

@@ -46,14 +46,15 @@ ddad_refine_job_gpu *ddad_refine_job_gpu_create(const ddad_refine_job_spec *s)
     }
     /* the members' inputs for about 128 samples are made at once (refine_train_gpu.h) */
     const size_t hw = (size_t)s->h * (size_t)s->w;
-    /* fixed for the whole training, and on a grid from its first step, so that a resumed
-     * run prepares each step in the same slot of the same-sized block (refine_train_gpu.h) */
-    int block = ddad_gpu_chunk(REFINE_BLOCK_SAMPLES, REFINE_BLOCK_PIXELS / hw) / s->local_batch;
-    if (block < 1) block = 1;
-    if (block > s->total_steps) block = (int)s->total_steps;
-    if (s->first_step < 0 || s->first_step + s->n_steps > s->total_steps)
+    /* fixed for the whole training (its samples, not those left), and on a grid from its
+     * first step, so that a resumed run prepares each step in the same slot of the
+     * same-sized block (refine_train_gpu.h) */
+    if (s->total_steps < 1 || s->first_step < 0 || s->first_step + s->n_steps > s->total_steps)
         ddad_fatal(DDAD_EXIT_RUNTIME, "GPU refiner: steps %lld..%lld of %lld", (long long)s->first_step,
                    (long long)(s->first_step + s->n_steps), (long long)s->total_steps);
+    const size_t samples = (size_t)s->total_steps * (size_t)s->local_batch;
+    int block = ddad_gpu_chunk(REFINE_BLOCK_SAMPLES, REFINE_BLOCK_PIXELS / hw, samples) / s->local_batch;
+    if (block < 1) block = 1;
     const int lead = (int)(s->first_step % block);
     j->n_members = 2 * s->K;
     j->members = ddad_calloc((size_t)j->n_members, sizeof *j->members, "GPU members");

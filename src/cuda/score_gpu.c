@@ -55,9 +55,7 @@ ddad_score_gpu *ddad_score_gpu_create(const ddad_score_gpu_spec *s)
     g->hw = (size_t)s->img_size * (size_t)s->img_size;
     g->C = s->channels;
     size_t per_image = (size_t)g->C * g->hw;
-    /* no larger than the test set: the buffers are sized by the chunk */
-    size_t max_chunk = s->n > 0 && (size_t)s->n < SCORE_GPU_MAX_CHUNK ? (size_t)s->n : SCORE_GPU_MAX_CHUNK;
-    g->chunk = ddad_gpu_chunk(max_chunk, SCORE_GPU_MAX_PIXELS / g->hw);
+    g->chunk = ddad_gpu_chunk(SCORE_GPU_MAX_CHUNK, SCORE_GPU_MAX_PIXELS / g->hw, (size_t)s->n);
 
     g->nets = ddad_calloc((size_t)(s->n_local ? s->n_local : 1), sizeof *g->nets, "GPU members");
     for (int i = 0; i < s->n_local; i++) {

@@ -61,9 +61,7 @@ static void refine_scores(ddad_run *run, hid_t sf, int64_t s0, int64_t s1, float
 #ifdef DDAD_WITH_CUDA
     ddad_refine_infer_gpu *gpu = NULL;
     if (run->gpu >= 0) {
-        /* no larger than this rank's share: the buffers are sized by the chunk */
-        size_t share = s1 > s0 ? (size_t)(s1 - s0) : 1;
-        chunk = ddad_gpu_chunk(share < EVAL_GPU_CHUNK ? share : EVAL_GPU_CHUNK, EVAL_GPU_MAX_PIXELS / hw);
+        chunk = ddad_gpu_chunk(EVAL_GPU_CHUNK, EVAL_GPU_MAX_PIXELS / hw, (size_t)(s1 - s0));   /* this rank's share */
         gpu = ddad_refine_infer_gpu_create(r, c_in, H, H, chunk, !strcmp(c->precision, "tf32"));
     }
 #endif
