@@ -29,8 +29,9 @@ static int own_kernel_applies(int trans_a, int trans_b, int m, int n, int k, flo
 
 /* How a sum over k is cut into blocks, each summed in registers and then added into C:
  * as OpenBLAS's Skylake-X SGEMM does it for the BLAS call that ddad_sgemm's tiling makes
- * for that part of C, so that the kernel gives OpenBLAS's bits (the AE parity cases that
- * take 10 Adam steps amplify any change of rounding past their bounds). A call of at most
+ * for that part of C, so that the kernel gives OpenBLAS's bits where OpenBLAS runs that
+ * kernel (its Haswell kernel, chosen on other CPUs or by OPENBLAS_CORETYPE, sums in
+ * another order: the results then differ by rounding, which every test allows). A call of at most
  * 1e6 multiply-adds goes to OpenBLAS's small-matrix kernel, one sum over all of k; a
  * larger one sums blocks of up to 448 terms, a rest under two blocks halved and rounded up
  * to 16. (One accumulator over 2048 terms also doubled the AE-U's gradient errors

@@ -5,6 +5,7 @@
  * checks ConvTranspose2d (the adjoint), that each algorithm gives the same bits for 1 and
  * 2 threads (including chunk-parallel runs of several chunks), and that with
  * chunk = 1 a sample's weight gradient does not depend on the other samples. */
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,30 @@ static void reference(const ddad_conv_shape *s, int n, const float *x, const flo
                             }
                     y[(((size_t)i * K + k) * OH + oy) * OW + ox] = acc;
                 }
+}
+
+/* Whether this machine's cblas_sgemm sums a product [16 x c] x [c x 32] over c in order
+ * with one multiply-add a term, as the fused Winograd kernel does: then the two give the
+ * same bits. Which order OpenBLAS uses depends on the kernel it picks for the CPU (or
+ * OPENBLAS_CORETYPE), so the bitwise check applies only where it holds. */
+static int blas_sums_in_order(int c)
+{
+    enum { M = 16, N = 32 };
+    float *a = malloc(sizeof(float) * M * c), *b = malloc(sizeof(float) * c * N), cb[M * N];
+    ddad_rng r;
+    ddad_rng_init(&r, 11, DDAD_MOD_DATA, 0, DDAD_RNG_TEST, 0);
+    fill(&r, a, (size_t)M * c, 1.0f);
+    fill(&r, b, (size_t)c * N, 1.0f);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, c, 1.0f, a, c, b, N, 0.0f, cb, N);
+    int same = 1;
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            float acc = 0.0f;
+            for (int q = 0; q < c; q++) acc = fmaf(a[i * c + q], b[q * N + j], acc);
+            same &= acc == cb[i * N + j];
+        }
+    free(a), free(b);
+    return same;
 }
 
 static double rel(const float *a, const double *b, size_t n)
@@ -130,7 +155,10 @@ static void run_case(int n, int c, int h, int w, int k, int ksize, int stride, i
     e[5] = rel(dx, rdx, nx);
     if (algo == DDAD_CONV_WINOGRAD) {
         /* ddad_conv2d_forward runs F(2x2); the F(4x4) forward (which the input gradient
-         * uses) is checked on its own, and F(2x2) must be no less accurate than im2col */
+         * uses) is checked on its own, and F(2x2) must be about as accurate as im2col.
+         * The two sum the same channels in orders that depend on the BLAS kernel, so the
+         * ratio of their errors moves with the machine (1.0-1.6 seen); 2x still tells
+         * F(2x2) from F(4x4), which is 3-7x im2col's error here. */
         poison(y2, ny);
         ddad_winograd_forward(&s, n, x, wt, b, y2, ws);
         double ew = rel(y2, ry, ny);
@@ -140,23 +168,41 @@ static void run_case(int n, int c, int h, int w, int k, int ksize, int stride, i
         poison(y2, ny);
         ddad_conv2d_forward(&si, n, x, wt, b, y2, ws);
         double ei = rel(y2, ry, ny);
-        CHECK(e[0] <= 1.25 * ei + 1e-8, "%s: F(2x2) forward rel %.3e, im2col's %.3e", name, e[0], ei);
+        CHECK(e[0] <= 2.0 * ei + 1e-8, "%s: F(2x2) forward rel %.3e, im2col's %.3e", name, e[0], ei);
         printf("%s  forward y: F(4x4) %.1e, im2col %.1e\n", name, ew, ei);
     }
     if (algo == DDAD_CONV_WINOGRAD_FUSED) {
-        /* the blocked F(2x2) forward gives the bits of the plain one; its input gradient
-         * (F(2x2) too, where DDAD_CONV_WINOGRAD uses F(4x4), whose error is about 7x
-         * larger) stays within 2x im2col's, its weight gradient at im2col's */
+        /* the blocked F(2x2) forward gives the bits of the plain one where BLAS sums as
+         * the fused kernel does, and differs by a reordering elsewhere; its input gradient
+         * (F(2x2) too, where DDAD_CONV_WINOGRAD uses F(4x4), whose error is about 7-12x
+         * im2col's) stays within 3x im2col's (1.6-1.8x seen), its weight gradient within
+         * 2x (at most 0.9x seen): bounds with room for the BLAS kernel's summation order */
         poison(y2, ny);
         ddad_winograd_forward2(&s, n, x, wt, b, y2, ws);
-        CHECK(memcmp(y, y2, sizeof(float) * ny) == 0, "%s: forward differs from ddad_winograd_forward2", name);
+        if (blas_sums_in_order(c)) {
+            CHECK(memcmp(y, y2, sizeof(float) * ny) == 0, "%s: forward differs from ddad_winograd_forward2", name);
+        } else {
+            /* the same products summed in another order: they may differ by a reordering of
+             * c-term sums (about sqrt(c) u of the largest output), 4x that at most */
+            double d = 0.0, m = 0.0;
+            for (size_t i = 0; i < ny; i++) {
+                const double di = fabs((double)y[i] - y2[i]);
+                if (!(di <= d)) d = di;
+                if (fabs(y2[i]) > m) m = fabs(y2[i]);
+            }
+            const double bound = 4.0 * sqrt((double)c) * ldexp(1.0, -24);
+            CHECK(d / m <= bound, "%s: fused forward %.3e from the plain F(2x2)'s, more than 4 sqrt(c) u = %.3e", name,
+                  d / m, bound);
+            printf("%s  BLAS sums in another order here: fused vs plain forward %.1e (bound %.1e)\n", name, d / m,
+                   bound);
+        }
         ddad_conv_shape si = s;
         si.algo = DDAD_CONV_IM2COL;
         float *dxi = malloc(sizeof(float) * nx), *dwi = malloc(sizeof(float) * nw), *dbi = malloc(sizeof(float) * k);
         ddad_conv2d_backward(&si, n, x, wt, dy, dxi, dwi, dbi, ws);
         const double ei = rel(dxi, rdx, nx), ewi = rel(dwi, rdw, nw);
-        CHECK(e[1] <= 2.0 * ei + 1e-8, "%s: F(2x2) input gradient rel %.3e, im2col's %.3e", name, e[1], ei);
-        CHECK(e[2] <= 1.5 * ewi + 1e-8, "%s: F(2x2) weight gradient rel %.3e, im2col's %.3e", name, e[2], ewi);
+        CHECK(e[1] <= 3.0 * ei + 1e-8, "%s: F(2x2) input gradient rel %.3e, im2col's %.3e", name, e[1], ei);
+        CHECK(e[2] <= 2.0 * ewi + 1e-8, "%s: F(2x2) weight gradient rel %.3e, im2col's %.3e", name, e[2], ewi);
         printf("%s  im2col: dx %.1e dw %.1e\n", name, ei, ewi);
         free(dxi), free(dwi), free(dbi);
     }
