@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/free_space.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "pipeline/ckpt.h"
@@ -114,6 +115,17 @@ int ddad_stage_read_gpu_peak(const ddad_run *run, int stage, int64_t **bytes)
     return 0;
 }
 
+/* Ends the job: the marker p could not be written (its registered temporary file goes). */
+static _Noreturn void marker_failed(const char *p, const char *what)
+{
+    const int e = errno;
+    char cause[256];
+    snprintf(cause, sizeof cause, "%s%s%s", what ? what : "", what ? ": " : "", e ? strerror(e) : "write error");
+    ddad_error err = {0};
+    ddad_error_write_failed(&err, p, cause, DDAD_RUN_WRITE_ADVICE);
+    ddad_fatal_error(&err);   /* removes tmp */
+}
+
 void ddad_stage_mark_done(ddad_run *run, int stage)
 {
     const ddad_dist *d = &run->dist;
@@ -129,7 +141,7 @@ void ddad_stage_mark_done(ddad_run *run, int stage)
         marker_path(run, stage, p, sizeof p);
         ddad_tmp_path(p, tmp, sizeof tmp);
         FILE *f = fopen(tmp, "w");
-        if (!f) ddad_fatal(DDAD_EXIT_RUNTIME, "cannot write %s: %s", tmp, strerror(errno));
+        if (!f) marker_failed(p, "cannot create its temporary file");
         fprintf(f, "stage %s\nranks %d\n", STAGES[stage], d->size);
         for (int r = 0; r < d->size; r++) {
             for (int ph = 0; ph < DDAD_N_PHASES; ph++) fprintf(f, "%s%.6f", ph ? " " : "", all[r * DDAD_N_PHASES + ph]);
@@ -141,8 +153,10 @@ void ddad_stage_mark_done(ddad_run *run, int stage)
             fputc('\n', f);
         }
         fprintf(f, "key %s\n", stage <= DDAD_STAGE_SCORE ? run->members_key : run->refine_key);
-        if (fclose(f) != 0 || ddad_commit_file(tmp, p) != 0)
-            ddad_fatal(DDAD_EXIT_RUNTIME, "cannot write %s: %s", p, strerror(errno));
+        /* an earlier failed write sets the error flag even if the final flush succeeds */
+        int bad = fflush(f) != 0 || ferror(f);
+        if (fclose(f) != 0 || bad) marker_failed(p, NULL);
+        if (ddad_commit_file(tmp, p) != 0) marker_failed(p, "cannot rename its temporary file");
     }
     free(all);
     free(peaks);
