@@ -16,6 +16,7 @@
 #include "io/results.h"
 #include "model/refine.h"
 #include "pipeline/ckpt.h"
+#include "pipeline/fault_inject.h"
 #include "pipeline/maps.h"
 #include "pipeline/members_io.h"
 #include "pipeline/run.h"
@@ -93,6 +94,7 @@ static void refine_scores(ddad_run *run, hid_t sf, int64_t s0, int64_t s1, float
     for (int64_t s = s0; s < s1; s += chunk) {
         int nb = (int)(s1 - s < chunk ? s1 - s : chunk);
         double t0 = ddad_now();
+        ddad_fault_read_batch(run, DDAD_STAGE_EVAL);
         check(ddad_h5_read_rows(sf, "map_intra", H5T_NATIVE_FLOAT, s, nb, intra, &err), &err, "reading score.h5");
         if (c_in == 2)
             check(ddad_h5_read_rows(sf, "map_inter", H5T_NATIVE_FLOAT, s, nb, inter, &err), &err, "reading score.h5");
@@ -283,6 +285,7 @@ static void write_map_rows(ddad_run *run, const char *tmp, hid_t sf, int64_t s0,
             if (k < 3) {
                 char nm[32];
                 snprintf(nm, sizeof nm, "map_%s", BASE[k]);
+                ddad_fault_read_batch(run, DDAD_STAGE_EVAL);
                 if (s1 > s0)
                     check(ddad_h5_read_rows(sf, nm, H5T_NATIVE_FLOAT, s0, s1 - s0, rows, &err), &err, "reading score.h5");
                 src = rows;
