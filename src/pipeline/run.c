@@ -1,5 +1,6 @@
 #include "pipeline/run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -172,6 +173,37 @@ void ddad_stage_clear_from(const ddad_run *run, int stage)
         marker_path(run, s, p, sizeof p);
         if (unlink(p) != 0 && errno != ENOENT) ddad_fatal(DDAD_EXIT_RUNTIME, "cannot remove %s: %s", p, strerror(errno));
     }
+}
+
+/* ".NAME.tmp.DIGITS": the temporary name of ddad_tmp_path. */
+static int is_tmp_name(const char *n)
+{
+    const char *t = strstr(n, ".tmp.");
+    if (n[0] != '.' || !t || t == n) return 0;
+    for (t += 5; *t; t++)
+        if (*t < '0' || *t > '9') return 0;
+    return t[-1] != '.';
+}
+
+void ddad_run_remove_stale_tmp(const ddad_run *run)
+{
+    if (run->dist.rank != 0) return;
+    const char *dirs[2] = {run->out_dir, run->ckpt_dir};
+    int removed = 0;
+    for (int i = 0; i < 2; i++) {
+        DIR *dir = opendir(dirs[i]);
+        if (!dir) continue;   /* checked where it is created */
+        for (struct dirent *e; (e = readdir(dir));) {
+            if (!is_tmp_name(e->d_name)) continue;
+            char p[DDAD_PATH_MAX + 300];
+            snprintf(p, sizeof p, "%s/%s", dirs[i], e->d_name);
+            if (unlink(p) != 0 && errno != ENOENT)
+                ddad_fatal(DDAD_EXIT_RUNTIME, "cannot remove the stale temporary file %s: %s", p, strerror(errno));
+            removed++;
+        }
+        closedir(dir);
+    }
+    if (removed) log_info("run: removed %d temporary file(s) an interrupted run left in %s", removed, run->out_dir);
 }
 
 int ddad_stage_check_key(const ddad_run *run, int stage, ddad_error *err)

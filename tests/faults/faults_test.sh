@@ -99,10 +99,14 @@ case "$case_name" in
     $CMP "$WORK/np2/results.h5" "$out/results.h5" --exact members refiner losses scores maps metrics || exit 1 ;;
   rank_fails_eval)
     # Rank 1 fails as it reads the rows of the maps it writes into results.h5, which
-    # rank 0 created: the half-written file under its temporary name must go too.
+    # rank 0 created: the half-written file under its temporary name must go too (rank 0
+    # is killed by the abort without cleaning up).
     out="$WORK/faults_eval"
     rm -rf "$out" && cp -r "$WORK/np2" "$out" || fail "copying $WORK/np2"
     rm -f "$out/checkpoints/eval.done" "$out"/{results.h5,metrics.json}
+    # what a run killed mid-write leaves (SIGKILL, or killed by another rank's MPI_Abort):
+    # the next run removes it
+    touch "$out/.results.h5.tmp.12345" "$out/checkpoints/.ndm_0.h5.tmp.12345" || fail "touch"
     t0=$SECONDS
     DDAD_FAULT_INJECT=read_batch:stage=eval:rank=1:step=3 run_ddad "$out" --stage eval
     rc=$?
