@@ -2,7 +2,8 @@
 # Faults that must lose nothing, one case per ctest test: faults_test.sh CASE
 #   rank_fails_refine, rank_fails_eval   one rank fails mid-collective (DDAD_FAULT_INJECT)
 #   disk_full_run                        the disk fills under a run: a checkpoint, a stage
-#                                        marker, results.h5; each time --resume finishes
+#                                        marker (no blocks, no inodes), results.h5; the
+#                                        last --resume gives the uninterrupted results
 #   disk_full_synth, disk_full_prepare   a dataset written into a full filesystem
 # The disk cases mount a small tmpfs in a private mount namespace (unshare -m, as root)
 # and exit 77 (skipped) where that is impossible.
@@ -48,7 +49,7 @@ run_ddad() {
 # expect_stopped RC: the run that just ended failed (not a timeout), with an error.
 expect_stopped() {
   local rc="$1"
-  tail -n 6 "$OUT_LOG"
+  grep "ddad: error:" "$OUT_LOG" || tail -n 6 "$OUT_LOG"
   [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] || fail "timed out (hang)"
   [ "$rc" -ne 0 ] || fail "the run succeeded"
   grep -q "ddad: error:" "$OUT_LOG" || fail "no error message"
@@ -135,19 +136,29 @@ for m in ("ndm_0", "ndm_1", "ndm_2", "udm_0", "udm_1", "udm_2"):
     with h5py.File(f"{sys.argv[1]}/{m}.h5", "r") as f:
         assert f.attrs["epoch"] == 1, (m, f.attrs["epoch"])
 PY
-    # 2. More room: the members finish from those checkpoints. Then the filesystem runs
-    #    out of inodes as the score stage ends: score.h5 takes the last one and its
-    #    marker cannot be created.
+    # 2. More room: the members finish from those checkpoints. Then the disk fills as the
+    #    score stage ends: score.h5 takes the last free blocks (a filler leaves exactly its
+    #    size, known from np2's run) and its marker's write fails as the stream is closed.
     mount -o remount,size=200m "$mnt" || fail "cannot grow the tmpfs"
     run_ddad "$out" --resume --stage members || fail "resuming the members exited with $?: $(tail -n 5 "$OUT_LOG")"
+    bs=$(stat -f -c %S "$mnt") score_size=$(stat -c %s "$WORK/np2/checkpoints/score.h5")
+    fill "$mnt" $(( (score_size + bs - 1) / bs * bs ))
+    run_ddad "$out" --resume
+    expect_stopped $?
+    grep -q "writing $out/checkpoints/score.done failed (No space left on device): .* has 0 bytes free" "$OUT_LOG" ||
+      fail "the message does not name score.done and the full disk"
+    expect_clean "$out" score
+    # 3. The same marker when the filesystem runs out of inodes instead: the score stage
+    #    reruns (its old output removed, so that the new one takes the last inode).
+    rm -f "$mnt/filler" "$out/checkpoints/score.h5"
     used=$(( $(stat -f -c '%c - %d' "$mnt") ))
     mount -o remount,nr_inodes=$((used + 1)) "$mnt" || skip "cannot limit the tmpfs's inodes"
     run_ddad "$out" --resume
     expect_stopped $?
-    grep -q "writing $out/checkpoints/score.done failed .*no free inodes" "$OUT_LOG" ||
-      fail "the message does not name score.done and the lack of inodes"
+    grep -q "writing $out/checkpoints/score.done failed (cannot create its temporary file: No space left on device): .*no free inodes" \
+      "$OUT_LOG" || fail "the message does not name score.done and the lack of inodes"
     expect_clean "$out" score
-    # 3. Inodes again, and 8 MiB free: score.h5 and the refiner fit, results.h5 (about
+    # 4. Inodes again, and 8 MiB free: score.h5 and the refiner fit, results.h5 (about
     #    32 MiB) does not.
     mount -o remount,nr_inodes=$((used + 100)) "$mnt" || fail "cannot raise the tmpfs's inodes"
     fill "$mnt" $((8 * MiB))
@@ -157,7 +168,7 @@ PY
       fail "the message does not name results.h5 and the free space"
     expect_clean "$out" eval
     [ -f "$out/checkpoints/refine.done" ] || fail "the refiner stage was lost"
-    # 4. The filler gone, --resume finishes: the results of a run that never stopped.
+    # 5. The filler gone, --resume finishes: the results of a run that never stopped.
     rm -f "$mnt/filler"
     run_ddad "$out" --resume || fail "the last resume exited with $?: $(tail -n 5 "$OUT_LOG")"
     $CMP "$WORK/np2/results.h5" "$out/results.h5" --exact members refiner losses scores maps metrics || exit 1
