@@ -24,6 +24,7 @@ pkgs=(build-essential cmake pkg-config git
       python3 python3-numpy python3-h5py python3-matplotlib)
 if [ "$want_tests" = 1 ]; then
   pkgs+=(python3-torch python3-pil python3-sklearn python3-yaml)
+  pkgs+=(util-linux mount)   # unshare, mount: the full-disk tests' private tmpfs (tests/faults)
 fi
 if [ "$want_slurm" = 1 ]; then
   pkgs+=(slurmctld slurmd slurm-client munge)

@@ -81,8 +81,10 @@ static _Noreturn void die(int code, const char *msg)
     fflush(stdout);
     ddad_tmpfile_cleanup();
     if (size > 1) MPI_Abort(MPI_COMM_WORLD, code);
-    if (size == 1) MPI_Finalize();
-    exit(code);
+    /* No library teardown (atexit handlers, MPI_Finalize, which ends HDF5 too): a file
+     * whose close failed (ENOSPC) stays open in HDF5 1.10, and closing it again at teardown
+     * crashes. Every output is handled by now and stdio is flushed. */
+    _exit(code);
 }
 
 void ddad_fatal(int code, const char *fmt, ...)

@@ -1,10 +1,10 @@
 /* Errors: one way to fail, with a message that names the call, the file or key, and a fix.
  *
  * Exit codes: 0 success, 2 usage or input error, 1 runtime failure.
- * ddad_fatal() ends the whole job: exit() in a single process, MPI_Abort() when MPI runs
- * with more than one rank, so a failing rank never leaves the others hanging. Before it
- * exits it removes every temporary output registered with ddad_tmpfile_register(), so a
- * failed run leaves nothing half-written behind. */
+ * ddad_fatal() ends the whole job: _exit() in a single process (no library teardown),
+ * MPI_Abort() when MPI runs with more than one rank, so a failing rank never leaves the
+ * others hanging. Before it exits it removes every temporary output registered with
+ * ddad_tmpfile_register(), so a failed run leaves nothing half-written behind. */
 #ifndef DDAD_CORE_ERROR_H
 #define DDAD_CORE_ERROR_H
 
@@ -28,7 +28,8 @@ _Noreturn void ddad_fatal_error(const ddad_error *e);
 /* Prefix for fatal messages on this process, e.g. "rank 3 (UDM member 1, epoch 12)". */
 void ddad_error_context(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Temporary outputs removed by ddad_fatal() (and at exit unless committed). */
+/* Outputs removed by ddad_fatal(): temporary files until they are committed (and any
+ * file that must not outlive a failure). */
 void ddad_tmpfile_register(const char *path);
 void ddad_tmpfile_unregister(const char *path);
 void ddad_tmpfile_cleanup(void);

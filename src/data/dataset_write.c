@@ -9,8 +9,12 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "core/free_space.h"
 #include "core/util.h"
 #include "ddad_version.h"
+
+#define PREPARE_WRITE_ADVICE \
+    "If the disk is full, free space there (or write elsewhere) and run the command again; nothing was written"
 
 enum { DS_IMAGES = 0, DS_LABELS = 1, DS_NAMES = 2, DS_MASKS = 3, DS_COUNT = 4 };
 
@@ -99,7 +103,8 @@ static int open_out(out_file *o, const char *final, ddad_error *err)
     o->file = H5Fcreate(o->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (o->file < 0) {
         ddad_tmpfile_unregister(o->tmp);
-        return ddad_error_set(err, DDAD_EXIT_RUNTIME, "cannot create %s (is the directory writable?)", o->tmp);
+        return ddad_error_write_failed(err, final, "cannot create its temporary file; is the directory writable?",
+                                       PREPARE_WRITE_ADVICE);
     }
     return 0;
 }
@@ -135,18 +140,22 @@ static int create_data_sets(ddad_dataset_writer *w, out_file *o, ddad_error *err
     return 0;
 }
 
-static void close_out(out_file *o)
+/* Closes the datasets and the file; -1 when a close failed (a close writes what HDF5 still
+ * caches, so after ENOSPC this is where a full disk shows). */
+static int close_out(out_file *o)
 {
+    int rc = 0;
     for (int s = 0; s < DDAD_NUM_SPLITS; s++)
         for (int k = 0; k < DS_COUNT; k++)
             if (o->ds[s][k] >= 0) {
-                H5Dclose(o->ds[s][k]);
+                if (H5Dclose(o->ds[s][k]) < 0) rc = -1;
                 o->ds[s][k] = -1;
             }
     if (o->file >= 0) {
-        H5Fclose(o->file);
+        if (H5Fclose(o->file) < 0) rc = -1;
         o->file = -1;
     }
+    return rc;
 }
 
 static void init_out(out_file *o)
@@ -245,7 +254,7 @@ static int write_range(ddad_dataset_writer *w, int s, int k, int64_t start, int6
             rc = 0;
         if (mspace >= 0) H5Sclose(mspace);
         if (fspace >= 0) H5Sclose(fspace);
-        if (rc < 0) return ddad_error_set(err, DDAD_EXIT_RUNTIME, "cannot write to %s (disk full?)", o->tmp);
+        if (rc < 0) return ddad_error_write_failed(err, o->final, "HDF5: cannot write its data", PREPARE_WRITE_ADVICE);
     }
     return 0;
 }
@@ -279,19 +288,20 @@ static void free_writer(ddad_dataset_writer *w)
 
 int ddad_dataset_finish(ddad_dataset_writer *w, ddad_error *err)
 {
-    int failed = 0;
+    const out_file *failed = NULL;
     for (int f = 0; f < w->nfiles; f++) {
         out_file *o = &w->files[f];
-        if (o->file >= 0 && H5Fflush(o->file, H5F_SCOPE_LOCAL) < 0) failed = 1;
-        close_out(o);
+        if (o->file >= 0 && H5Fflush(o->file, H5F_SCOPE_LOCAL) < 0 && !failed) failed = o;
+        if (close_out(o) < 0 && !failed) failed = o;
     }
     if (w->sharded) {
-        if (w->index.file >= 0 && H5Fflush(w->index.file, H5F_SCOPE_LOCAL) < 0) failed = 1;
-        close_out(&w->index);
+        if (w->index.file >= 0 && H5Fflush(w->index.file, H5F_SCOPE_LOCAL) < 0 && !failed) failed = &w->index;
+        if (close_out(&w->index) < 0 && !failed) failed = &w->index;
     }
     if (failed) {
+        ddad_error_write_failed(err, failed->final, "HDF5: flushing or closing it failed", PREPARE_WRITE_ADVICE);
         ddad_dataset_discard(w);
-        return ddad_error_set(err, DDAD_EXIT_RUNTIME, "cannot flush the dataset files (disk full?)");
+        return -1;
     }
     /* Shards first, the index last: a visible index always has its shards. */
     for (int f = 0; f < w->nfiles; f++) {
@@ -319,13 +329,13 @@ void ddad_dataset_discard(ddad_dataset_writer *w)
 {
     if (!w) return;
     for (int f = 0; f < w->nfiles; f++) {
-        close_out(&w->files[f]);
+        (void)close_out(&w->files[f]);   /* discarded anyway */
         if (w->files[f].tmp[0]) {
             unlink(w->files[f].tmp);
             ddad_tmpfile_unregister(w->files[f].tmp);
         }
     }
-    close_out(&w->index);
+    (void)close_out(&w->index);
     if (w->index.tmp[0]) {
         unlink(w->index.tmp);
         ddad_tmpfile_unregister(w->index.tmp);

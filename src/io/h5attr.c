@@ -31,7 +31,7 @@ int ddad_h5_attr_write_str(hid_t obj, const char *name, const char *value)
     if (H5Awrite(attr, type, value) < 0) goto done;
     rc = 0;
 done:
-    if (attr >= 0) H5Aclose(attr);
+    if (attr >= 0 && H5Aclose(attr) < 0) rc = -1;
     if (space >= 0) H5Sclose(space);
     H5Tclose(type);
     return rc;
@@ -46,7 +46,7 @@ static int write_i64(hid_t obj, const char *name, const int64_t *values, int n, 
     hid_t attr = H5Acreate2(obj, name, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT);
     if (attr >= 0) {
         if (H5Awrite(attr, H5T_NATIVE_INT64, values) >= 0) rc = 0;
-        H5Aclose(attr);
+        if (H5Aclose(attr) < 0) rc = -1;
     }
     H5Sclose(space);
     return rc;

@@ -12,7 +12,7 @@ static int attr_write(hid_t obj, const char *name, hid_t type, const void *v, dd
     if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
     hid_t a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
     herr_t rc = a >= 0 ? H5Awrite(a, type, v) : -1;
-    if (a >= 0) H5Aclose(a);
+    if (a >= 0 && H5Aclose(a) < 0) rc = -1;
     H5Sclose(sp);
     return rc < 0 ? ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot write attribute %s", name) : 0;
 }
@@ -79,7 +79,7 @@ int ddad_h5_write(hid_t loc, const char *name, hid_t type, int rank, const hsize
     size_t n = 1;
     for (int i = 0; i < rank; i++) n *= dims[i];
     herr_t rc = d >= 0 ? (n ? H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : 0) : -1;
-    if (d >= 0) H5Dclose(d);
+    if (d >= 0 && H5Dclose(d) < 0) rc = -1;   /* the close flushes what the write left in the cache */
     H5Sclose(sp);
     return rc < 0 ? ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot write dataset %s", name) : 0;
 }
@@ -174,7 +174,7 @@ int ddad_h5_write_text(hid_t loc, const char *name, const char *text, ddad_error
     hid_t sp = H5Screate(H5S_SCALAR);
     hid_t d = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     herr_t rc = d >= 0 ? H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) : -1;
-    if (d >= 0) H5Dclose(d);
+    if (d >= 0 && H5Dclose(d) < 0) rc = -1;
     H5Sclose(sp);
     H5Tclose(t);
     return rc < 0 ? ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot write text %s", name) : 0;

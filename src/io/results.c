@@ -1,6 +1,8 @@
 #include "io/results.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,7 +134,7 @@ int ddad_results_write_map_rows(hid_t f, const char *name, int64_t start, int64_
     if (rc >= 0) rc = H5Dwrite(ds, H5T_NATIVE_FLOAT, ms, fs, dxpl, rows);
     if (ms >= 0) H5Sclose(ms);
     if (fs >= 0) H5Sclose(fs);
-    H5Dclose(ds);
+    if (H5Dclose(ds) < 0) rc = -1;
     return rc < 0 ? ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot write rows %lld..%lld of %s", (long long)start,
                                    (long long)(start + count), path)
                   : 0;
@@ -178,11 +180,17 @@ int ddad_results_write_json(const char *path, const ddad_score_entry *e, int ne,
     }
     char tmp[4096];
     ddad_tmp_path(path, tmp, sizeof tmp);
+    errno = 0;
+    /* json_dump_file checks fclose, so a full disk is reported */
     int rc = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
     json_decref(root);
-    if (rc != 0) return ddad_error_set(err, DDAD_EXIT_RUNTIME, "cannot write %s", tmp);
-    if (ddad_commit_file(tmp, path) != 0) return ddad_error_set(err, DDAD_EXIT_RUNTIME, "cannot rename %s to %s", tmp, path);
-    return 0;
+    if (rc == 0 && ddad_commit_file(tmp, path) == 0) return 0;
+    const int saved = errno;
+    ddad_error_set(err, DDAD_EXIT_RUNTIME, "%s %s: %s", rc ? "cannot write" : "cannot rename to it", tmp,
+                   saved ? strerror(saved) : "write error");
+    remove(tmp);
+    ddad_tmpfile_unregister(tmp);
+    return -1;
 }
 
 void ddad_results_print_table(const ddad_score_entry *e, int ne, FILE *out)

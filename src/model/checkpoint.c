@@ -20,7 +20,8 @@ static int write_ds(hid_t g, const char *name, hid_t mem_type, hid_t file_type, 
     int rc = 0;
     if (ds < 0 || H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
         rc = ddad_error_set(err, DDAD_EXIT_RUNTIME, "checkpoint: writing dataset %s failed", name);
-    if (ds >= 0) H5Dclose(ds);
+    if (ds >= 0 && H5Dclose(ds) < 0 && !rc)   /* a close flushes what the write left in the cache */
+        rc = ddad_error_set(err, DDAD_EXIT_RUNTIME, "checkpoint: closing dataset %s failed", name);
     H5Sclose(sp);
     return rc;
 }
@@ -71,10 +72,11 @@ int ddad_paramset_save(hid_t group, const ddad_paramset *ps, int with_optimizer,
         hid_t at = H5Acreate2(og, "step", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
         if (at < 0 || H5Awrite(at, H5T_NATIVE_INT64, &ps->step) < 0)
             rc = ddad_error_set(err, DDAD_EXIT_RUNTIME, "checkpoint: writing attribute optimizer/step failed");
-        if (at >= 0) H5Aclose(at);
+        if (at >= 0 && H5Aclose(at) < 0 && !rc)
+            rc = ddad_error_set(err, DDAD_EXIT_RUNTIME, "checkpoint: closing attribute optimizer/step failed");
         H5Sclose(sp);
     }
-    H5Gclose(og);
+    if (H5Gclose(og) < 0 && !rc) rc = ddad_error_set(err, DDAD_EXIT_RUNTIME, "checkpoint: closing group optimizer failed");
     return rc;
 }
 

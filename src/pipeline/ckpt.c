@@ -1,10 +1,12 @@
 #include "pipeline/ckpt.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/free_space.h"
 #include "core/util.h"
 #include "model/checkpoint.h"
 #include "io/h5util.h"
@@ -29,7 +31,10 @@ int ddad_ckpt_save(const char *path, const char *kind, const char *key, const dd
     char tmp[4096];
     ddad_tmp_path(path, tmp, sizeof tmp);
     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) return ddad_error_set(err, DDAD_EXIT_RUNTIME, "cannot create checkpoint %s (disk full or no permission?)", tmp);
+    if (f < 0) {
+        ddad_tmpfile_unregister(tmp);
+        return ddad_error_write_failed(err, path, "cannot create its temporary file", DDAD_RUN_WRITE_ADVICE);
+    }
     int rc = 0;
     hid_t g = -1;
     if (ddad_h5_attr_str(f, "kind", kind, err) || ddad_h5_attr_str(f, "key", key, err) ||
@@ -44,17 +49,18 @@ int ddad_ckpt_save(const char *path, const char *kind, const char *key, const dd
         g = H5Gcreate2(f, "net", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         if (g < 0) rc = ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot create group /net in %s", tmp);
         else rc = ddad_paramset_save(g, ps, ps->adam_m != NULL, err);
-        if (g >= 0) H5Gclose(g);
+        if (g >= 0 && H5Gclose(g) < 0 && !rc) rc = ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: closing /net failed");
     }
-    if (H5Fclose(f) < 0 && !rc) rc = ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: closing %s failed", tmp);
-    if (rc) {
-        remove(tmp);
-        ddad_tmpfile_unregister(tmp);
-        return -1;
-    }
-    if (ddad_commit_file(tmp, path) != 0)
-        return ddad_error_set(err, DDAD_EXIT_RUNTIME, "cannot rename %s to %s", tmp, path);
-    return 0;
+    /* After ENOSPC the data may sit in HDF5's caches until now: a failed close is a failed write. */
+    if (H5Fclose(f) < 0 && !rc) rc = ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: closing the file failed");
+    char why[512] = "";
+    if (!rc && ddad_commit_file(tmp, path) == 0) return 0;
+    if (!rc) snprintf(why, sizeof why, "cannot rename its temporary file: %s", strerror(errno));
+    /* the message tells the free space with the temporary file still there */
+    ddad_error_write_failed(err, path, rc ? (err ? err->msg : NULL) : why, DDAD_RUN_WRITE_ADVICE);
+    remove(tmp);   /* the previous checkpoint at path, if any, is untouched */
+    ddad_tmpfile_unregister(tmp);
+    return -1;
 }
 
 void ddad_key_diff(const char *want, const char *have, char *buf, size_t n)

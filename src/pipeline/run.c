@@ -1,5 +1,6 @@
 #include "pipeline/run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/free_space.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "pipeline/ckpt.h"
@@ -114,6 +116,17 @@ int ddad_stage_read_gpu_peak(const ddad_run *run, int stage, int64_t **bytes)
     return 0;
 }
 
+/* Ends the job: the marker p could not be written (its registered temporary file goes). */
+static _Noreturn void marker_failed(const char *p, const char *what)
+{
+    const int e = errno;
+    char cause[256];
+    snprintf(cause, sizeof cause, "%s%s%s", what ? what : "", what ? ": " : "", e ? strerror(e) : "write error");
+    ddad_error err = {0};
+    ddad_error_write_failed(&err, p, cause, DDAD_RUN_WRITE_ADVICE);
+    ddad_fatal_error(&err);   /* removes tmp */
+}
+
 void ddad_stage_mark_done(ddad_run *run, int stage)
 {
     const ddad_dist *d = &run->dist;
@@ -129,7 +142,7 @@ void ddad_stage_mark_done(ddad_run *run, int stage)
         marker_path(run, stage, p, sizeof p);
         ddad_tmp_path(p, tmp, sizeof tmp);
         FILE *f = fopen(tmp, "w");
-        if (!f) ddad_fatal(DDAD_EXIT_RUNTIME, "cannot write %s: %s", tmp, strerror(errno));
+        if (!f) marker_failed(p, "cannot create its temporary file");
         fprintf(f, "stage %s\nranks %d\n", STAGES[stage], d->size);
         for (int r = 0; r < d->size; r++) {
             for (int ph = 0; ph < DDAD_N_PHASES; ph++) fprintf(f, "%s%.6f", ph ? " " : "", all[r * DDAD_N_PHASES + ph]);
@@ -141,8 +154,10 @@ void ddad_stage_mark_done(ddad_run *run, int stage)
             fputc('\n', f);
         }
         fprintf(f, "key %s\n", stage <= DDAD_STAGE_SCORE ? run->members_key : run->refine_key);
-        if (fclose(f) != 0 || ddad_commit_file(tmp, p) != 0)
-            ddad_fatal(DDAD_EXIT_RUNTIME, "cannot write %s: %s", p, strerror(errno));
+        /* an earlier failed write sets the error flag even if the final flush succeeds */
+        int bad = fflush(f) != 0 || ferror(f);
+        if (fclose(f) != 0 || bad) marker_failed(p, NULL);
+        if (ddad_commit_file(tmp, p) != 0) marker_failed(p, "cannot rename its temporary file");
     }
     free(all);
     free(peaks);
@@ -158,6 +173,37 @@ void ddad_stage_clear_from(const ddad_run *run, int stage)
         marker_path(run, s, p, sizeof p);
         if (unlink(p) != 0 && errno != ENOENT) ddad_fatal(DDAD_EXIT_RUNTIME, "cannot remove %s: %s", p, strerror(errno));
     }
+}
+
+/* ".NAME.tmp.DIGITS": the temporary name of ddad_tmp_path. */
+static int is_tmp_name(const char *n)
+{
+    const char *t = strstr(n, ".tmp.");
+    if (n[0] != '.' || !t || t == n) return 0;
+    for (t += 5; *t; t++)
+        if (*t < '0' || *t > '9') return 0;
+    return t[-1] != '.';
+}
+
+void ddad_run_remove_stale_tmp(const ddad_run *run)
+{
+    if (run->dist.rank != 0) return;
+    const char *dirs[2] = {run->out_dir, run->ckpt_dir};
+    int removed = 0;
+    for (int i = 0; i < 2; i++) {
+        DIR *dir = opendir(dirs[i]);
+        if (!dir) continue;   /* checked where it is created */
+        for (struct dirent *e; (e = readdir(dir));) {
+            if (!is_tmp_name(e->d_name)) continue;
+            char p[DDAD_PATH_MAX + 300];
+            snprintf(p, sizeof p, "%s/%s", dirs[i], e->d_name);
+            if (unlink(p) != 0 && errno != ENOENT)
+                ddad_fatal(DDAD_EXIT_RUNTIME, "cannot remove the stale temporary file %s: %s", p, strerror(errno));
+            removed++;
+        }
+        closedir(dir);
+    }
+    if (removed) log_info("run: removed %d temporary file(s) an interrupted run left in %s", removed, run->out_dir);
 }
 
 int ddad_stage_check_key(const ddad_run *run, int stage, ddad_error *err)

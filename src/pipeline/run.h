@@ -62,6 +62,9 @@ void ddad_stage_mark_done(ddad_run *run, int stage);
  * configuration; 0 when it matches or there is no marker. */
 int ddad_stage_check_key(const ddad_run *run, int stage, ddad_error *err);
 void ddad_stage_clear_from(const ddad_run *run, int stage);   /* removes markers of stage.. */
+/* Rank 0 removes the temporary files (".NAME.tmp.PID") that an earlier run of Exp.out_dir
+ * left when it was killed, or when another rank's failure killed it mid-write. */
+void ddad_run_remove_stale_tmp(const ddad_run *run);
 /* With a GPU: every rank's peak device memory allocated in this stage so far, on rank 0
  * (malloc'd, size entries; NULL elsewhere and on the CPU). Collective. The stage's marker
  * (ddad_stage_mark_done) records the peaks, logs them and starts the next stage's count. */

@@ -1,11 +1,13 @@
 /* Stage 4: the refiner's scores on the test set (data-parallel over test images), the
  * metrics of every score, OUT/results.h5 and OUT/metrics.json. */
+#include <errno.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/free_space.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "ddad_version.h"
@@ -14,6 +16,7 @@
 #include "io/results.h"
 #include "model/refine.h"
 #include "pipeline/ckpt.h"
+#include "pipeline/fault_inject.h"
 #include "pipeline/maps.h"
 #include "pipeline/members_io.h"
 #include "pipeline/run.h"
@@ -40,6 +43,24 @@ static hid_t open_score_file(const ddad_run *run)
 static void check(int rc, const ddad_error *err, const char *what)
 {
     if (rc) ddad_fatal(err->code ? err->code : DDAD_EXIT_RUNTIME, "%s: %s", what, err->msg);
+}
+
+static void results_path(const ddad_run *run, const char *name, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/%s", run->out_dir, name);
+}
+
+/* A failed write to OUT/<name> (results.h5 or metrics.json) ends the job, naming the file and
+ * the free space; ddad_fatal removes the temporary file. */
+static void check_write(const ddad_run *run, const char *name, int rc, const ddad_error *err, const char *what)
+{
+    if (!rc) return;
+    char path[DDAD_PATH_MAX + 64], why[sizeof err->msg + 256];
+    results_path(run, name, path, sizeof path);
+    snprintf(why, sizeof why, "%s%s%s", what, err && err->msg[0] ? ": " : "", err ? err->msg : "");
+    ddad_error e = {0};
+    ddad_error_write_failed(&e, path, why, DDAD_RUN_WRITE_ADVICE);
+    ddad_fatal_error(&e);
 }
 
 /* The refiner's probability maps of test images [s0, s1) (this rank's share). */
@@ -73,6 +94,7 @@ static void refine_scores(ddad_run *run, hid_t sf, int64_t s0, int64_t s1, float
     for (int64_t s = s0; s < s1; s += chunk) {
         int nb = (int)(s1 - s < chunk ? s1 - s : chunk);
         double t0 = ddad_now();
+        ddad_fault_read_batch(run, DDAD_STAGE_EVAL);
         check(ddad_h5_read_rows(sf, "map_intra", H5T_NATIVE_FLOAT, s, nb, intra, &err), &err, "reading score.h5");
         if (c_in == 2)
             check(ddad_h5_read_rows(sf, "map_inter", H5T_NATIVE_FLOAT, s, nb, inter, &err), &err, "reading score.h5");
@@ -148,35 +170,41 @@ static void write_results(ddad_run *run, int64_t n, const char *names, const int
     const ddad_config *c = &run->cfg;
     const ddad_dist *d = &run->dist;
     char path[DDAD_PATH_MAX + 64];
-    snprintf(path, sizeof path, "%s/results.h5", run->out_dir);
+    results_path(run, "results.h5", path, sizeof path);
     ddad_tmp_path(path, tmp, RESULTS_TMP_MAX);
     ddad_error err = {0};
     hid_t f = ddad_results_create(tmp, &err);
-    if (f < 0) ddad_fatal_error(&err);
+    check_write(run, "results.h5", f < 0, &err, "creating its temporary file");
 
     char *yaml = ddad_malloc(1 << 16, "config text");
     ddad_config_to_yaml(c, yaml, 1 << 16);
-    check(ddad_results_write_run(f, yaml, DDAD_GIT_REV, d->size, run->devices, &err), &err, "writing results");
+    check_write(run, "results.h5", ddad_results_write_run(f, yaml, DDAD_GIT_REV, d->size, run->devices, &err), &err,
+                "writing the run");
     free(yaml);
 
     const char *phases = "train,reduce,refine,eval,io";
     for (int s = 0; s < DDAD_STAGE_EVAL; s++) {
         double *t = NULL;
         int nr = ddad_stage_read_times(run, s, &t);
-        if (nr > 0) check(ddad_results_write_timings(f, ddad_stage_name(s), t, nr, DDAD_N_PHASES, phases, &err), &err,
-                          "writing timings");
+        if (nr > 0)
+            check_write(run, "results.h5",
+                        ddad_results_write_timings(f, ddad_stage_name(s), t, nr, DDAD_N_PHASES, phases, &err), &err,
+                        "writing timings");
         free(t);
     }
-    check(ddad_results_write_timings(f, "eval", eval_times, d->size, DDAD_N_PHASES, phases, &err), &err,
-          "writing timings");
+    check_write(run, "results.h5", ddad_results_write_timings(f, "eval", eval_times, d->size, DDAD_N_PHASES, phases, &err),
+                &err, "writing timings");
     for (int s = 0; s < DDAD_STAGE_EVAL; s++) {
         int64_t *b = NULL;
         int nr = ddad_stage_read_gpu_peak(run, s, &b);
-        if (nr > 0) check(ddad_results_write_gpu_peak(f, ddad_stage_name(s), b, nr, &err), &err, "writing GPU memory");
+        if (nr > 0)
+            check_write(run, "results.h5", ddad_results_write_gpu_peak(f, ddad_stage_name(s), b, nr, &err), &err,
+                        "writing GPU memory");
         free(b);
     }
     if (eval_gpu_peak)
-        check(ddad_results_write_gpu_peak(f, "eval", eval_gpu_peak, d->size, &err), &err, "writing GPU memory");
+        check_write(run, "results.h5", ddad_results_write_gpu_peak(f, "eval", eval_gpu_peak, d->size, &err), &err,
+                    "writing GPU memory");
 
     for (int m = 0; m < d->n_members; m++) {
         ddad_ae *ae = ddad_member_load_eval(run, m, 1);
@@ -187,8 +215,8 @@ static void write_results(ddad_run *run, int64_t n, const char *names, const int
         ddad_train_state_init(&st, c->num_epoch);
         check(ddad_ckpt_load(cpath, run->members_key, ddad_ae_paramset(ae), 0, &st, &err), &err, "loading a member");
         snprintf(grp, sizeof grp, "members/%s", name);
-        check(ddad_results_write_network(f, grp, ddad_ae_paramset(ae), grp, st.loss, st.epoch, &err), &err,
-              "writing a member");
+        check_write(run, "results.h5", ddad_results_write_network(f, grp, ddad_ae_paramset(ae), grp, st.loss, st.epoch, &err),
+                    &err, "writing a member");
         ddad_train_state_free(&st);
         ddad_ae_free(ae);
     }
@@ -199,21 +227,25 @@ static void write_results(ddad_run *run, int64_t n, const char *names, const int
         ddad_train_state st;
         ddad_train_state_init(&st, c->r_num_epoch);
         check(ddad_ckpt_load(cpath, run->refine_key, ddad_refine_paramset(r), 0, &st, &err), &err, "loading the refiner");
-        check(ddad_results_write_network(f, "refiner", ddad_refine_paramset(r), "refiner", st.loss, st.epoch, &err), &err,
-              "writing the refiner");
+        check_write(run, "results.h5",
+                    ddad_results_write_network(f, "refiner", ddad_refine_paramset(r), "refiner", st.loss, st.epoch, &err),
+                    &err, "writing the refiner");
         ddad_train_state_free(&st);
         ddad_refine_free(r);
     }
-    check(ddad_results_write_scores(f, n, c->img_size, names, DDAD_NAME_MAX, labels, e, ne, c->save_maps, &err), &err,
-          "writing scores");
+    check_write(run, "results.h5",
+                ddad_results_write_scores(f, n, c->img_size, names, DDAD_NAME_MAX, labels, e, ne, c->save_maps, &err), &err,
+                "writing scores");
     if (images) {
         hsize_t d3[3] = {(hsize_t)n, (hsize_t)c->img_size, (hsize_t)c->img_size};
         hid_t g = ddad_h5_group(f, "images", &err);
-        check(g < 0 || ddad_h5_write(g, "test", H5T_NATIVE_UINT8, 3, d3, images, &err), &err, "writing test images");
-        H5Gclose(g);
+        check_write(run, "results.h5", g < 0 || ddad_h5_write(g, "test", H5T_NATIVE_UINT8, 3, d3, images, &err), &err,
+                    "writing test images");
+        check_write(run, "results.h5", H5Gclose(g) < 0, NULL, "closing the group images");
     }
-    check(ddad_results_write_metrics(f, e, ne, &err), &err, "writing metrics");
-    if (H5Fclose(f) < 0) ddad_fatal(DDAD_EXIT_RUNTIME, "closing %s failed", tmp);
+    check_write(run, "results.h5", ddad_results_write_metrics(f, e, ne, &err), &err, "writing metrics");
+    /* the data may sit in HDF5's caches until the close: a failed close is a failed write */
+    check_write(run, "results.h5", H5Fclose(f) < 0, NULL, "HDF5: closing the file failed");
 }
 
 /* Every rank writes its rows [s0, s1) of each map: rec / intra / inter from the score file,
@@ -247,21 +279,23 @@ static void write_map_rows(ddad_run *run, const char *tmp, hid_t sf, int64_t s0,
         }
 #endif
         hid_t f = H5Fopen(tmp, H5F_ACC_RDWR, fapl);
-        if (f < 0) ddad_fatal(DDAD_EXIT_RUNTIME, "cannot open %s to write the maps", tmp);
+        check_write(run, "results.h5", f < 0, NULL, "cannot open its temporary file to write the maps");
         for (int k = 0; k < 4; k++) {
             const float *src = loc_maps;
             if (k < 3) {
                 char nm[32];
                 snprintf(nm, sizeof nm, "map_%s", BASE[k]);
+                ddad_fault_read_batch(run, DDAD_STAGE_EVAL);
                 if (s1 > s0)
                     check(ddad_h5_read_rows(sf, nm, H5T_NATIVE_FLOAT, s0, s1 - s0, rows, &err), &err, "reading score.h5");
                 src = rows;
             }
-            check(ddad_results_write_map_rows(f, k < 3 ? BASE[k] : refine_name, s0, s1 - s0, c->img_size, src, dxpl,
-                                              &err),
-                  &err, "writing the maps");
+            check_write(run, "results.h5",
+                        ddad_results_write_map_rows(f, k < 3 ? BASE[k] : refine_name, s0, s1 - s0, c->img_size, src,
+                                                    dxpl, &err),
+                        &err, "writing the maps");
         }
-        if (H5Fclose(f) < 0) ddad_fatal(DDAD_EXIT_RUNTIME, "closing %s failed", tmp);
+        check_write(run, "results.h5", H5Fclose(f) < 0, NULL, "HDF5: closing the file after the maps failed");
         H5Pclose(fapl);
         H5Pclose(dxpl);
         if (!collective) DDAD_CHECK_MPI(MPI_Barrier(d->world));
@@ -353,15 +387,26 @@ void ddad_stage_eval(ddad_run *run)
     }
     if (c->save_maps) {
         ddad_dist_bcast(d, tmp, sizeof tmp, 0);
+        /* Every rank writes into the file now, and a rank that fails ends the job before
+         * rank 0 can clean up: each one removes the file when it fails. */
+        if (d->rank != 0) ddad_tmpfile_register(tmp);
         write_map_rows(run, tmp, sf, s0, s1, loc_maps, e[3].name);
+        if (d->rank != 0) ddad_tmpfile_unregister(tmp);
     }
+    char path[DDAD_PATH_MAX + 64], json[DDAD_PATH_MAX + 64];
+    results_path(run, "results.h5", path, sizeof path);
+    results_path(run, "metrics.json", json, sizeof json);
     if (d->rank == 0) {
-        char path[DDAD_PATH_MAX + 64], json[DDAD_PATH_MAX + 64];
         ddad_error err = {0};
-        snprintf(path, sizeof path, "%s/results.h5", run->out_dir);
-        snprintf(json, sizeof json, "%s/metrics.json", run->out_dir);
-        if (ddad_commit_file(tmp, path) != 0) ddad_fatal(DDAD_EXIT_RUNTIME, "cannot rename %s to %s", tmp, path);
-        check(ddad_results_write_json(json, e, 4, &err), &err, "writing metrics.json");
+        if (ddad_commit_file(tmp, path) != 0) {
+            snprintf(err.msg, sizeof err.msg, "%s", strerror(errno));
+            check_write(run, "results.h5", 1, &err, "cannot rename its temporary file");
+        }
+        /* Until eval.done is written the results would look complete without being so: a
+         * failure from here on removes them too. */
+        ddad_tmpfile_register(path);
+        ddad_tmpfile_register(json);
+        check_write(run, "metrics.json", ddad_results_write_json(json, e, 4, &err), &err, "");
         log_info("eval: wrote %s and %s", path, json);
         if (!run->quiet) ddad_results_print_table(e, 4, stdout);
     }
@@ -378,4 +423,6 @@ void ddad_stage_eval(ddad_run *run)
     free(masks);
     free(images);
     ddad_stage_mark_done(run, DDAD_STAGE_EVAL);
+    ddad_tmpfile_unregister(path);
+    ddad_tmpfile_unregister(json);
 }

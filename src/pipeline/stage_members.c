@@ -16,6 +16,7 @@
 #include "data/ocssl.h"
 #include "model/ae.h"
 #include "pipeline/ckpt.h"
+#include "pipeline/fault_inject.h"
 #include "pipeline/run.h"
 #ifdef DDAD_WITH_CUDA
 #include "cuda/member_gpu.h"
@@ -57,14 +58,16 @@ static ddad_adam_cfg member_adam(const ddad_config *c)
 }
 
 /* One epoch on the CPU; returns the mean step loss. */
-static double cpu_epoch(const ddad_config *c, member_job *j, int64_t e, int64_t *order, float *x)
+static double cpu_epoch(const ddad_run *run, member_job *j, int64_t e, int64_t *order, float *x)
 {
+    const ddad_config *c = &run->cfg;
     size_t hw = (size_t)c->img_size * (size_t)c->img_size;
     int64_t steps = j->n / c->bs;
     ddad_adam_cfg opt = member_adam(c);
     ddad_epoch_order(c->seed, j->module, j->index, e, j->n, order);
     double sum = 0.0;
     for (int64_t b = 0; b < steps; b++) {
+        ddad_fault_read_batch(run, DDAD_STAGE_MEMBERS);
         ddad_gather_batch(j->images, hw, order + b * c->bs, c->bs, x);
         float loss = ddad_ae_train_step(j->ae, x, c->bs, &opt, NULL);
         if (!isfinite(loss))
@@ -90,7 +93,7 @@ static void train_epoch(ddad_run *run, member_job *j, int64_t *order, float *x, 
                        isnan(mean) ? "NaN" : "infinite");
     } else
 #endif
-        mean = cpu_epoch(c, j, e, order, x);
+        mean = cpu_epoch(run, j, e, order, x);
     double dt = ddad_now() - t0;
     run->phase_time[DDAD_PHASE_TRAIN] += dt;
     j->st.loss[e] = mean;

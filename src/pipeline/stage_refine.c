@@ -17,6 +17,7 @@
 #include "data/fpi.h"
 #include "model/refine.h"
 #include "pipeline/ckpt.h"
+#include "pipeline/fault_inject.h"
 #include "pipeline/maps.h"
 #include "pipeline/members_io.h"
 #include "pipeline/run.h"
@@ -274,6 +275,7 @@ int ddad_stage_refine(ddad_run *run)
         double te = ddad_now();
         for (int64_t b = st.batch; b < steps; b++) {
             double t1 = ddad_now();
+            ddad_fault_read_batch(run, DDAD_STAGE_REFINE);
             for (int j = 0; j < lb; j++) {
                 int64_t p = b * B + off + j;
                 ddad_fpi_sample(c->seed, (uint64_t)(e * nn + p), images, nn, H, H, order[p], x + (size_t)j * hw,

@@ -6,11 +6,13 @@
  * OUT/checkpoints/score.h5 for the refiner's evaluation and the results file. With a GPU
  * (run->gpu >= 0) the forwards, the gather and the maps run on the device (score_gpu.h);
  * the image scores are the maps' means on the host either way. */
+#include <errno.h>
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/free_space.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "data/batch.h"
@@ -24,6 +26,16 @@
 
 #define SCORE_CHUNK 32
 
+/* Ends the job: score.h5 could not be written. */
+static _Noreturn void score_write_failed(const char *path, const char *cause, const char *detail)
+{
+    char why[2048];
+    snprintf(why, sizeof why, "%s%s", cause, detail ? detail : "");
+    ddad_error err = {0};
+    ddad_error_write_failed(&err, path, why, DDAD_RUN_WRITE_ADVICE);
+    ddad_fatal_error(&err);   /* removes the registered temporary file */
+}
+
 static void write_scores(ddad_run *run, int64_t n, const char *names, const int8_t *labels,
                          float *const maps[3], float *const scores[3])
 {
@@ -33,7 +45,7 @@ static void write_scores(ddad_run *run, int64_t n, const char *names, const int8
     ddad_score_path(run, path, sizeof path);
     ddad_tmp_path(path, tmp, sizeof tmp);
     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) ddad_fatal(DDAD_EXIT_RUNTIME, "cannot create %s", tmp);
+    if (f < 0) score_write_failed(path, "cannot create its temporary file", NULL);
     hsize_t d1[1] = {(hsize_t)n}, d3[3] = {(hsize_t)n, (hsize_t)run->cfg.img_size, (hsize_t)run->cfg.img_size};
     int rc = ddad_h5_attr_str(f, "key", run->members_key, &err) ||
              ddad_h5_write_strings(f, "names", names, (size_t)n, DDAD_NAME_MAX, &err) ||
@@ -44,8 +56,10 @@ static void write_scores(ddad_run *run, int64_t n, const char *names, const int8
         rc = ddad_h5_write(f, nm, H5T_NATIVE_FLOAT, 3, d3, maps[k], &err) ||
              ddad_h5_write(f, MAP_NAMES[k], H5T_NATIVE_FLOAT, 1, d1, scores[k], &err);
     }
-    if (H5Fclose(f) < 0 || rc) ddad_fatal(DDAD_EXIT_RUNTIME, "writing %s failed: %s", tmp, err.msg);
-    if (ddad_commit_file(tmp, path) != 0) ddad_fatal(DDAD_EXIT_RUNTIME, "cannot rename %s to %s", tmp, path);
+    /* the data may sit in HDF5's caches until the close: a failed close is a failed write */
+    if (H5Fclose(f) < 0 && !rc) rc = ddad_error_set(&err, DDAD_EXIT_RUNTIME, "HDF5: closing the file failed");
+    if (rc) score_write_failed(path, err.msg, NULL);
+    if (ddad_commit_file(tmp, path) != 0) score_write_failed(path, "cannot rename its temporary file: ", strerror(errno));
 }
 
 void ddad_stage_score(ddad_run *run)

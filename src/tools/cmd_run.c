@@ -256,6 +256,7 @@ int cmd_run(int argc, char **argv)
     }
     ddad_stage_clear_from(run, first);
     remove_results(run);
+    ddad_run_remove_stale_tmp(run);
     ddad_dist_barrier(&run->dist);
 
     double t0 = ddad_now();
