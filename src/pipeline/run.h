@@ -72,6 +72,10 @@ int ddad_stage_read_gpu_peak(const ddad_run *run, int stage, int64_t **bytes);
  * times gets n x DDAD_N_PHASES doubles (malloc'd). */
 int ddad_stage_read_times(const ddad_run *run, int stage, double **times);
 
+/* What to do about a file of `stage` (path) that cannot be used: "To train this member
+ * again, delete PATH and OUT/checkpoints/members.done (if present) and rerun with --resume". */
+void ddad_redo_hint(const ddad_run *run, int stage, const char *path, char *buf, size_t n);
+
 /* Paths under OUT/checkpoints. */
 void ddad_member_ckpt_path(const ddad_run *run, int member, char *buf, size_t n);
 void ddad_refine_ckpt_path(const ddad_run *run, char *buf, size_t n);
