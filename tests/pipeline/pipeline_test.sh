@@ -146,12 +146,12 @@ case "$case_name" in
     # A finished stage, then a member checkpoint, of another configuration.
     out="$WORK/other"
     rm -rf "$out" && mkdir -p "$out" && cp -r "$WORK/np1/checkpoints" "$out/" || fail "copy"
-    expect_failure 2 "members stage .*another setup: this run has ls=8, the stage had ls=16" \
+    expect_failure 2 "members stage .*another setup: this run has Model.ls=8, the stage had Model.ls=16" \
       run_ddad 1 "$out" --resume --set Model.ls=8
     rm -f "$out"/checkpoints/*.done
     "$DDAD" synth --preset ci --img-size 16 --normal 48 --pool0 24 --pool1 24 --test-normal 16 --test-abnormal 16 \
       --out "$WORK/ci16.h5" >/dev/null || fail "synth"
-    expect_failure 2 "ndm_0.h5 was written for another setup: this run has img_size=16" \
+    expect_failure 2 "ndm_0.h5 was written for another setup: this run has Data.img_size=16" \
       run_ddad 1 "$out" --resume --set Data.img_size=16 --set "Data.file=$WORK/ci16.h5" ;;
   corrupt_checkpoints)
     # Every file --resume reads, damaged in two ways: one byte of a dataset's data inverted,
@@ -177,6 +177,47 @@ case "$case_name" in
     [ -n "$at" ] || fail "no key text in $f"
     printf 'J' | dd of="$f" bs=1 seek="$at" conv=notrunc status=none || fail "dd"
     damaged_resume "$out" ndm_1.h5 score ;;
+  resume_other_setup)
+    # --resume under another setup: a dataset of other content with the same counts (synth
+    # with another --seed), a dataset without a digest (written by an older ddad), and
+    # changed training keys. Each is refused, naming what differs.
+    out="$WORK/other_setup"
+    rm -rf "$out" && cp -r "$WORK/np1" "$out" || fail "copy"
+    other="$WORK/ci_seed7.h5"
+    "$DDAD" synth --preset ci --seed 7 --normal 48 --pool0 24 --pool1 24 --test-normal 16 --test-abnormal 16 \
+      --out "$other" >/dev/null || fail "synth"
+    # the finished stages' markers, then (markers removed) the member checkpoints
+    expect_failure 2 "members stage .*another setup: this run has Data.digest=fnv1a64:[0-9a-f]{16}, the stage had Data.digest=.*Data.file" run_plain "$out" --resume --set "Data.file=$other"
+    rm -f "$out"/checkpoints/*.done
+    expect_failure 2 "ndm_0.h5 was written for another setup: this run has Data.digest=.*Data.file" \
+      run_plain "$out" --resume --set "Data.file=$other"
+    [ ! -e "$out/checkpoints/members.done" ] || fail "a refused resume marked the members stage done"
+    # a dataset without a digest
+    cp "$DATA" "$WORK/ci_nodigest.h5" || fail "copy"
+    "$PY" -c "import sys, h5py; f = h5py.File(sys.argv[1], 'r+'); del f.attrs['digest']" "$WORK/ci_nodigest.h5" ||
+      fail "cannot remove the digest attribute"
+    expect_failure 2 "ci_nodigest.h5 .*no content digest.*ddad (prepare|synth)" \
+      run_plain "$out" --resume --set "Data.file=$WORK/ci_nodigest.h5"
+    # training keys: of the refiner (its marker), then two of the members at once
+    rm -rf "$out" && cp -r "$WORK/np1" "$out" || fail "copy"
+    expect_failure 2 "refine stage .*this run has RefineSolver.lr=0.0002, the stage had RefineSolver.lr=0.0001" \
+      run_plain "$out" --resume --set RefineSolver.lr=2e-4
+    expect_failure 2 "this run has Solver.bs=8, the stage had Solver.bs=16; this run has Solver.lr=0.001, the stage had Solver.lr=0.0005" \
+      run_plain "$out" --resume --set Solver.bs=8 --set Solver.lr=1e-3
+    # a score file of other members (its key rewritten) behind a matching marker
+    rm -rf "$out" && cp -r "$WORK/np1" "$out" && rm -f "$out/checkpoints/eval.done" || fail "copy"
+    "$PY" - "$out/checkpoints/score.h5" <<'PY' || fail "cannot rewrite the key of score.h5"
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    f.attrs["key"] = f.attrs["key"].replace(b"Model.ls=16", b"Model.ls=8")
+PY
+    expect_failure 2 "score file .*score.h5 was written for another setup: this run has Model.ls=16, the score file has Model.ls=8" \
+      run_plain "$out" --resume
+    [ ! -e "$out/results.h5" ] || fail "a refused resume left results.h5"
+    # keys that do not change what is trained do not stop a resume
+    rm -rf "$out" && cp -r "$WORK/np1" "$out" || fail "copy"
+    run_plain "$out" --resume --set Checkpoint.every_epochs=0 --set Output.save_maps=false ||
+      fail "a resume with only output keys changed failed" ;;
   fail_nan)
     expect_failure "[1-9][0-9]*" "rank [0-9]+, (NDM|UDM) member [0-9]+, epoch [0-9]+.*(NaN|infinite)" \
       run_ddad 2 "$WORK/nan" --set Solver.lr=3e38

@@ -31,8 +31,9 @@ ddad_pipeline_test(resume "mpi;python" REQUIRES "pipe_data;pipe_np2")
 ddad_pipeline_test(resume_ranks "mpi;python" REQUIRES "pipe_data;pipe_np2")
 ddad_pipeline_test(kill_resume "mpi;python" REQUIRES "pipe_data;pipe_np2")
 ddad_pipeline_test(refuse_other_config mpi REQUIRES "pipe_data;pipe_np1")
-# Damaged checkpoints and score files are refused.
+# Damaged checkpoints and score files, and a resume under another setup, are refused.
 ddad_pipeline_test(corrupt_checkpoints mpi REQUIRES "pipe_data;pipe_np1")
+ddad_pipeline_test(resume_other_setup "mpi;python" REQUIRES "pipe_data;pipe_np1")
 ddad_pipeline_test(fail_nan mpi REQUIRES pipe_data)
 ddad_pipeline_test(fail_corrupt mpi REQUIRES pipe_data)
 ddad_pipeline_test(fail_ranks mpi REQUIRES pipe_data)
