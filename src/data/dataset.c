@@ -83,6 +83,11 @@ static int read_info(hid_t file, const char *path, ddad_dataset_info *info, int6
     ddad_h5_attr_read_str(file, "source", info->source, sizeof info->source);
     ddad_h5_attr_read_str(file, "tool_version", info->tool_version, sizeof info->tool_version);
     ddad_h5_attr_read_str(file, "created", info->created, sizeof info->created);
+    info->digest[0] = '\0';
+    htri_t has_digest = H5Aexists(file, "digest");
+    if (has_digest < 0 ||
+        (has_digest > 0 && ddad_h5_attr_read_str(file, "digest", info->digest, sizeof info->digest) < 0))
+        return ddad_error_set(err, DDAD_EXIT_USAGE, "%s: unreadable attribute digest", path);
     return 0;
 }
 

@@ -10,6 +10,8 @@
 
 #define DDAD_DATASET_FORMAT_VERSION 1
 #define DDAD_NAME_MAX 256
+/* "fnv1a64:" and 16 hex digits, NUL-terminated. */
+#define DDAD_DIGEST_MAX 32
 
 enum {
     DDAD_SPLIT_NORMAL = 0,   /* /train/normal            D_n */
@@ -27,6 +29,7 @@ typedef struct {
     char source[256];
     char tool_version[64];
     char created[64];
+    char digest[DDAD_DIGEST_MAX];        /* content digest ("fnv1a64:..."); "" in older files */
 } ddad_dataset_info;
 
 typedef struct ddad_dataset ddad_dataset;

@@ -3,12 +3,14 @@
 #include "io/h5attr.h"
 
 #include <hdf5.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
 #include <unistd.h>
 
+#include "core/digest.h"
 #include "core/free_space.h"
 #include "core/util.h"
 #include "ddad_version.h"
@@ -279,6 +281,62 @@ int ddad_dataset_write_masks(ddad_dataset_writer *w, int64_t start, int64_t coun
     return write_range(w, DDAD_SPLIT_TEST, DS_MASKS, start, count, H5T_NATIVE_UINT8, masks, img_bytes, err);
 }
 
+/* Feeds rows [0, n) of ds, item bytes each, to the digest h, block rows at a time. */
+static int digest_rows(hid_t ds, int64_t n, size_t item, uint8_t *buf, int64_t block, uint64_t *h)
+{
+    hid_t fspace = H5Dget_space(ds);
+    int rank = fspace >= 0 ? H5Sget_simple_extent_ndims(fspace) : -1;
+    hsize_t dims[3] = {0, 0, 0};
+    int rc = rank >= 1 && rank <= 3 && H5Sget_simple_extent_dims(fspace, dims, NULL) >= 0 ? 0 : -1;
+    hid_t type = rc == 0 ? H5Dget_type(ds) : -1;   /* the bytes as stored */
+    if (type < 0) rc = -1;
+    for (int64_t a = 0; a < n && rc == 0; a += block) {
+        int64_t b = n - a < block ? n - a : block;
+        hsize_t off[3] = {(hsize_t)a, 0, 0}, cnt[3] = {(hsize_t)b, dims[1], dims[2]};
+        hid_t mspace = H5Screate_simple(rank, cnt, NULL);
+        if (mspace < 0 || H5Sselect_hyperslab(fspace, H5S_SELECT_SET, off, NULL, cnt, NULL) < 0 ||
+            H5Dread(ds, type, mspace, fspace, H5P_DEFAULT, buf) < 0)
+            rc = -1;
+        if (mspace >= 0) H5Sclose(mspace);
+        if (rc == 0) *h = ddad_fnv1a64(*h, buf, (size_t)b * item);
+    }
+    if (type >= 0) H5Tclose(type);
+    if (fspace >= 0) H5Sclose(fspace);
+    return rc;
+}
+
+/* The content digest (docs/FORMATS.md): FNV-1a 64 over img_size, then split by split its
+ * count, images and labels, then the test masks (when written), read back from the files
+ * being written, in the order of the items (shard after shard). Names are left out: training
+ * does not read them. */
+static int content_digest(ddad_dataset_writer *w, char *out, size_t n, ddad_error *err)
+{
+    const size_t img = (size_t)w->spec.img_size * (size_t)w->spec.img_size;
+    const size_t buf_bytes = img > ((size_t)8 << 20) ? img : (size_t)8 << 20;
+    uint8_t *buf = ddad_malloc(buf_bytes, "digest buffer");
+    uint64_t h = ddad_fnv1a64_i64(DDAD_FNV1A64_INIT, w->spec.img_size);
+    int rc = 0;
+    for (int part = 0; part <= DDAD_NUM_SPLITS && rc == 0; part++) {
+        const int masks = part == DDAD_NUM_SPLITS;   /* the last part: the test masks */
+        if (masks && !w->spec.with_masks) break;
+        const int s = masks ? DDAD_SPLIT_TEST : part;
+        if (!masks) h = ddad_fnv1a64_i64(h, w->spec.count[s]);
+        for (int k = masks ? DS_MASKS : DS_IMAGES; k <= (masks ? DS_MASKS : DS_LABELS) && rc == 0; k++) {
+            const size_t item = k == DS_LABELS ? 1 : img;
+            for (int f = 0; f < w->nfiles && rc == 0; f++) {
+                out_file *o = &w->files[f];
+                if (o->count[s] > 0 &&
+                    digest_rows(o->ds[s][k], o->count[s], item, buf, (int64_t)(buf_bytes / item), &h) < 0)
+                    rc = ddad_error_set(err, DDAD_EXIT_RUNTIME, "cannot read back %s of %s to make its digest",
+                                        ddad_split_name(s), o->tmp);
+            }
+        }
+    }
+    free(buf);
+    if (rc == 0) snprintf(out, n, "fnv1a64:%016" PRIx64, h);
+    return rc;
+}
+
 static void free_writer(ddad_dataset_writer *w)
 {
     if (w->name_type >= 0) H5Tclose(w->name_type);
@@ -288,6 +346,20 @@ static void free_writer(ddad_dataset_writer *w)
 
 int ddad_dataset_finish(ddad_dataset_writer *w, ddad_error *err)
 {
+    char digest[DDAD_DIGEST_MAX];
+    if (content_digest(w, digest, sizeof digest, err) < 0) {
+        ddad_dataset_discard(w);
+        return -1;
+    }
+    /* Every file carries it: the index (or the single file), and each shard. */
+    for (int f = -1; f < w->nfiles; f++) {
+        out_file *o = f < 0 ? &w->index : &w->files[f];
+        if (o->file >= 0 && ddad_h5_attr_write_str(o->file, "digest", digest) < 0) {
+            ddad_error_write_failed(err, o->final, "HDF5: writing the attribute digest failed", PREPARE_WRITE_ADVICE);
+            ddad_dataset_discard(w);
+            return -1;
+        }
+    }
     const out_file *failed = NULL;
     for (int f = 0; f < w->nfiles; f++) {
         out_file *o = &w->files[f];

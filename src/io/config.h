@@ -62,6 +62,13 @@ typedef struct {
     char source_path[DDAD_PATH_MAX];
 } ddad_config;
 
+/* What a configuration key changes in training (every key of the table names one). */
+enum {
+    DDAD_TRAINS_NONE = 1,      /* nothing that is trained: outputs, checkpoint timing, device */
+    DDAD_TRAINS_MEMBERS = 2,   /* the ensemble members (and so the scores and the refiner) */
+    DDAD_TRAINS_REFINER = 4    /* the refiner */
+};
+
 void ddad_config_defaults(ddad_config *c);
 
 /* Parses path, applies the --set overrides ("Section.key=value") in order, and validates.
@@ -71,6 +78,12 @@ int ddad_config_load(const char *path, const char *const *sets, int nsets, ddad_
 
 /* Checks that need the data file: extra_data against the pool sizes, img_size against the file. */
 int ddad_config_check_data(const ddad_config *c, int file_img_size, int64_t pool0, int64_t pool1, ddad_error *err);
+
+/* The readable key of what is trained: "Section.key=value" for every key flagged with one of
+ * the `trains` bits (DDAD_TRAINS_MEMBERS, DDAD_TRAINS_REFINER), in table order, separated
+ * by spaces; doubles in their shortest exact form. Checkpoints and stage markers carry it, so
+ * a resume under a changed key is refused. Returns the length, as snprintf. */
+int ddad_config_train_key(const ddad_config *c, unsigned trains, char *buf, size_t n);
 
 /* The effective configuration as YAML (every key, defaults filled in). Returns the length
  * written (truncated to n-1), as snprintf. */

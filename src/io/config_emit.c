@@ -26,14 +26,13 @@ static void put(out_buf *o, const char *fmt, ...)
     if (w > 0) o->len += (size_t)w;
 }
 
-/* Shortest %.Ng that reads back to the same double, with a '.' so that YAML 1.1 sees a float. */
-static void format_double(double v, char *s, size_t n)
+void ddad_cfg_format_double(double v, int yaml_float, char *s, size_t n)
 {
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(s, n, "%.*g", prec, v);
         if (strtod(s, NULL) == v) break;
     }
-    if (strchr(s, '.') || strchr(s, 'n') || strchr(s, 'i')) return;
+    if (!yaml_float || strchr(s, '.') || strchr(s, 'n') || strchr(s, 'i')) return;
     char tmp[64];
     char *e = strchr(s, 'e');
     if (e) snprintf(tmp, sizeof tmp, "%.*s.0%s", (int)(e - s), s, e);
@@ -70,16 +69,16 @@ static void put_value(out_buf *o, const ddad_cfg_key *k, const ddad_config *c)
         if (!strcmp(k->name, "grad_clip") && v <= 0) {
             put(o, "null");
         } else {
-            format_double(v, num, sizeof num);
+            ddad_cfg_format_double(v, 1, num, sizeof num);
             put(o, "%s", num);
         }
         break;
     }
     case DDAD_CFG_BOOL: put(o, "%s", *(const int *)(base + k->off) ? "true" : "false"); break;
     case DDAD_CFG_PAIR:
-        format_double(*(const double *)(base + k->off), num, sizeof num);
+        ddad_cfg_format_double(*(const double *)(base + k->off), 1, num, sizeof num);
         put(o, "[%s, ", num);
-        format_double(*(const double *)(base + k->off2), num, sizeof num);
+        ddad_cfg_format_double(*(const double *)(base + k->off2), 1, num, sizeof num);
         put(o, "%s]", num);
         break;
     case DDAD_CFG_STRING:

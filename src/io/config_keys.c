@@ -20,40 +20,56 @@ const char *const DDAD_CFG_SECTIONS[] = {"Exp", "Model", "Data", "Solver", "Refi
                                          "Ensemble", "Checkpoint", "Output"};
 const size_t DDAD_CFG_NSECTIONS = sizeof DDAD_CFG_SECTIONS / sizeof DDAD_CFG_SECTIONS[0];
 
+/* What each key changes in training (the last field), which makes the key that ties a
+ * checkpoint to its setup (ddad_config_train_key): M the members (and so everything after
+ * them: scores, refiner), R the refiner, MR both directly, NONE neither: where the output
+ * goes, when checkpoints are written, what eval stores, the device and its precision (a
+ * resume may move between CPU and GPU: only the rounding changes), the dataset's name and
+ * path (its content is tied by its digest instead). A new key must say which
+ * (config.train_keys fails on a 0). */
+#define NONE DDAD_TRAINS_NONE
+#define M DDAD_TRAINS_MEMBERS
+#define R DDAD_TRAINS_REFINER
+#define MR (DDAD_TRAINS_MEMBERS | DDAD_TRAINS_REFINER)
+
 /* Grouped by section, in the order of DDAD_CFG_SECTIONS (the effective config relies on it). */
 const ddad_cfg_key DDAD_CFG_KEYS[] = {
-    {"Exp", "out_dir", DDAD_CFG_STRING, 0, F(out_dir), 0, S(out_dir), NULL},
-    {"Exp", "gpu", DDAD_CFG_INT, 1, F(gpu), 0, 0, NULL},
-    {"Exp", "seed", DDAD_CFG_U64, 0, F(seed), 0, 0, NULL},
-    {"Exp", "device", DDAD_CFG_ENUM, 0, F(device), 0, S(device), DEVICES},
-    {"Exp", "precision", DDAD_CFG_ENUM, 0, F(precision), 0, S(precision), PRECISIONS},
-    {"Model", "network", DDAD_CFG_ENUM, 0, F(network), 0, S(network), NETWORKS},
-    {"Model", "mp", DDAD_CFG_DOUBLE, 0, F(mp), 0, 0, NULL},
-    {"Model", "ls", DDAD_CFG_INT, 0, F(ls), 0, 0, NULL},
-    {"Model", "mem_dim", DDAD_CFG_INT, 1, F(mem_dim), 0, 0, NULL},
-    {"Model", "shrink_thres", DDAD_CFG_DOUBLE, 1, F(shrink_thres), 0, 0, NULL},
-    {"Model", "entropy_loss_weight", DDAD_CFG_DOUBLE, 1, F(entropy_loss_weight), 0, 0, NULL},
-    {"Data", "dataset", DDAD_CFG_STRING, 0, F(dataset), 0, S(dataset), NULL},
-    {"Data", "file", DDAD_CFG_STRING, 1, F(file), 0, S(file), NULL},
-    {"Data", "img_size", DDAD_CFG_INT, 0, F(img_size), 0, 0, NULL},
-    {"Data", "extra_data", DDAD_CFG_INT, 0, F(extra_data), 0, 0, NULL},
-    {"Data", "ar", DDAD_CFG_DOUBLE, 0, F(ar), 0, 0, NULL},
-    {"Solver", "bs", DDAD_CFG_INT, 0, F(bs), 0, 0, NULL},
-    {"Solver", "lr", DDAD_CFG_DOUBLE, 0, F(lr), 0, 0, NULL},
-    {"Solver", "weight_decay", DDAD_CFG_DOUBLE, 0, F(weight_decay), 0, 0, NULL},
-    {"Solver", "num_epoch", DDAD_CFG_INT, 0, F(num_epoch), 0, 0, NULL},
-    {"Solver", "betas", DDAD_CFG_PAIR, 0, F(beta1), F(beta2), 0, NULL},
-    {"RefineSolver", "bs", DDAD_CFG_INT, 0, F(r_bs), 0, 0, NULL},
-    {"RefineSolver", "lr", DDAD_CFG_DOUBLE, 0, F(r_lr), 0, 0, NULL},
-    {"RefineSolver", "weight_decay", DDAD_CFG_DOUBLE, 0, F(r_weight_decay), 0, 0, NULL},
-    {"RefineSolver", "num_epoch", DDAD_CFG_INT, 0, F(r_num_epoch), 0, 0, NULL},
-    {"RefineSolver", "grad_clip", DDAD_CFG_DOUBLE, 1, F(grad_clip), 0, 0, NULL},
-    {"RefineSolver", "input", DDAD_CFG_ENUM, 0, F(r_input), 0, S(r_input), REFINE_INPUTS},
-    {"Ensemble", "members", DDAD_CFG_INT, 0, F(members), 0, 0, NULL},
-    {"Checkpoint", "every_epochs", DDAD_CFG_INT, 0, F(every_epochs), 0, 0, NULL},
-    {"Output", "save_maps", DDAD_CFG_BOOL, 0, F(save_maps), 0, 0, NULL},
+    {"Exp", "out_dir", DDAD_CFG_STRING, 0, F(out_dir), 0, S(out_dir), NULL, NONE},
+    {"Exp", "gpu", DDAD_CFG_INT, 1, F(gpu), 0, 0, NULL, NONE},
+    {"Exp", "seed", DDAD_CFG_U64, 0, F(seed), 0, 0, NULL, MR},
+    {"Exp", "device", DDAD_CFG_ENUM, 0, F(device), 0, S(device), DEVICES, NONE},
+    {"Exp", "precision", DDAD_CFG_ENUM, 0, F(precision), 0, S(precision), PRECISIONS, NONE},
+    {"Model", "network", DDAD_CFG_ENUM, 0, F(network), 0, S(network), NETWORKS, M},
+    {"Model", "mp", DDAD_CFG_DOUBLE, 0, F(mp), 0, 0, NULL, M},
+    {"Model", "ls", DDAD_CFG_INT, 0, F(ls), 0, 0, NULL, M},
+    {"Model", "mem_dim", DDAD_CFG_INT, 1, F(mem_dim), 0, 0, NULL, M},
+    {"Model", "shrink_thres", DDAD_CFG_DOUBLE, 1, F(shrink_thres), 0, 0, NULL, M},
+    {"Model", "entropy_loss_weight", DDAD_CFG_DOUBLE, 1, F(entropy_loss_weight), 0, 0, NULL, M},
+    {"Data", "dataset", DDAD_CFG_STRING, 0, F(dataset), 0, S(dataset), NULL, NONE},
+    {"Data", "file", DDAD_CFG_STRING, 1, F(file), 0, S(file), NULL, NONE},
+    {"Data", "img_size", DDAD_CFG_INT, 0, F(img_size), 0, 0, NULL, MR},
+    {"Data", "extra_data", DDAD_CFG_INT, 0, F(extra_data), 0, 0, NULL, M},
+    {"Data", "ar", DDAD_CFG_DOUBLE, 0, F(ar), 0, 0, NULL, M},
+    {"Solver", "bs", DDAD_CFG_INT, 0, F(bs), 0, 0, NULL, M},
+    {"Solver", "lr", DDAD_CFG_DOUBLE, 0, F(lr), 0, 0, NULL, M},
+    {"Solver", "weight_decay", DDAD_CFG_DOUBLE, 0, F(weight_decay), 0, 0, NULL, M},
+    {"Solver", "num_epoch", DDAD_CFG_INT, 0, F(num_epoch), 0, 0, NULL, M},
+    {"Solver", "betas", DDAD_CFG_PAIR, 0, F(beta1), F(beta2), 0, NULL, MR},
+    {"RefineSolver", "bs", DDAD_CFG_INT, 0, F(r_bs), 0, 0, NULL, R},
+    {"RefineSolver", "lr", DDAD_CFG_DOUBLE, 0, F(r_lr), 0, 0, NULL, R},
+    {"RefineSolver", "weight_decay", DDAD_CFG_DOUBLE, 0, F(r_weight_decay), 0, 0, NULL, R},
+    {"RefineSolver", "num_epoch", DDAD_CFG_INT, 0, F(r_num_epoch), 0, 0, NULL, R},
+    {"RefineSolver", "grad_clip", DDAD_CFG_DOUBLE, 1, F(grad_clip), 0, 0, NULL, R},
+    {"RefineSolver", "input", DDAD_CFG_ENUM, 0, F(r_input), 0, S(r_input), REFINE_INPUTS, R},
+    {"Ensemble", "members", DDAD_CFG_INT, 0, F(members), 0, 0, NULL, MR},
+    {"Checkpoint", "every_epochs", DDAD_CFG_INT, 0, F(every_epochs), 0, 0, NULL, NONE},
+    {"Output", "save_maps", DDAD_CFG_BOOL, 0, F(save_maps), 0, 0, NULL, NONE},
 };
 const size_t DDAD_CFG_NKEYS = sizeof DDAD_CFG_KEYS / sizeof DDAD_CFG_KEYS[0];
+#undef NONE
+#undef M
+#undef R
+#undef MR
 
 int ddad_cfg_find_section(const char *name)
 {

@@ -26,6 +26,7 @@ typedef struct {
     int nullable;                 /* null stores 0 (numbers) or "" (text) */
     size_t off, off2, size;
     const char *const *choices;   /* ENUM: NULL-terminated */
+    unsigned trains;              /* DDAD_TRAINS_*: what the key changes in training; never 0 */
 } ddad_cfg_key;
 
 extern const ddad_cfg_key DDAD_CFG_KEYS[];
@@ -45,6 +46,10 @@ int ddad_cfg_store(const ddad_cfg_key *key, const ddad_ynode *val, ddad_config *
 /* Message tails for unknown names: " did you mean 'num_epoch'? (Solver keys: bs, lr, ...)". */
 void ddad_cfg_hint_section(const char *name, char *buf, size_t n);
 void ddad_cfg_hint_key(const char *section, const char *name, char *buf, size_t n);
+
+/* Shortest "%.Ng" (N = 15..17) that reads back to the same double, with a '.' added (YAML 1.1
+ * floats need one) when yaml_float. */
+void ddad_cfg_format_double(double v, int yaml_float, char *s, size_t n);
 
 /* Case-insensitive Levenshtein distance. */
 int ddad_edit_distance(const char *a, const char *b);

@@ -1,12 +1,14 @@
 /* Training checkpoints of one network (an ensemble member or the refiner):
- *   attributes  kind, key (the configuration it belongs to), epoch (completed epochs),
+ *   attributes  kind, key (the setup it belongs to: ddad_run's members_key or refine_key),
+ *               epoch (completed epochs),
  *               batch (next batch of the current epoch), loss_partial (sum of this
  *               epoch's step losses so far)
  *   /net        ddad_paramset_save(with_optimizer = 1): parameters, BatchNorm statistics,
  *               Adam moments and step
  *   /loss       mean loss of every completed epoch
  * The data order and every random draw are functions of (seed, member, epoch, position),
- * so (epoch, batch) is the whole data-order and RNG state. */
+ * so (epoch, batch) is the whole data-order and RNG state. The file is written with
+ * checksums on its metadata and datasets (io/h5check.h), so damage is found when it is read. */
 #ifndef DDAD_PIPELINE_CKPT_H
 #define DDAD_PIPELINE_CKPT_H
 
@@ -30,12 +32,15 @@ void ddad_train_state_free(ddad_train_state *st);
 int ddad_ckpt_save(const char *path, const char *kind, const char *key, const ddad_paramset *ps,
                    const ddad_train_state *st, ddad_error *err);
 /* Loads path into ps (with the optimizer when with_optimizer) and st (may be NULL).
- * A checkpoint written for another configuration is refused (usage error naming what
- * differs). */
+ * A checkpoint written for another setup (its key differs) is refused naming every key that
+ * differs; a damaged or truncated one (HDF5 cannot open or read it: checksums, io/h5check.h)
+ * is refused naming the file and what HDF5 found, followed by `redo` (what to do: see
+ * ddad_redo_hint). Usage errors; nothing read is to be used when it fails. */
 int ddad_ckpt_load(const char *path, const char *key, ddad_paramset *ps, int with_optimizer, ddad_train_state *st,
-                   ddad_error *err);
+                   const char *redo, ddad_error *err);
 
-/* Describes the first difference between two "k=v k=v" keys into buf. */
-void ddad_key_diff(const char *want, const char *have, char *buf, size_t n);
+/* Describes every difference between this run's key and another "name=value ..." key into
+ * buf: "this run has Model.ls=8, <other> Model.ls=16; ..." (other: "the checkpoint has"). */
+void ddad_key_diff(const char *want, const char *have, const char *other, char *buf, size_t n);
 
 #endif

@@ -219,10 +219,10 @@ int ddad_stage_check_key(const ddad_run *run, int stage, ddad_error *err)
         if (strncmp(line, "key ", 4) != 0) continue;
         line[strcspn(line, "\n")] = '\0';
         if (strcmp(line + 4, want) != 0) {
-            char diff[512];
-            ddad_key_diff(want, line + 4, diff, sizeof diff);
+            char diff[1536];
+            ddad_key_diff(want, line + 4, "the stage had", diff, sizeof diff);
             rc = ddad_error_set(err, DDAD_EXIT_USAGE,
-                                "the %s stage in %s was run with another configuration: %s. Use another Exp.out_dir, "
+                                "the %s stage in %s was run with another setup: %s. Use another Exp.out_dir, "
                                 "or run without --resume to start afresh",
                                 STAGES[stage], run->ckpt_dir, diff);
         }
@@ -245,6 +245,14 @@ int ddad_stage_read_times(const ddad_run *run, int stage, double **times)
     fclose(f);
     *times = t;
     return n;
+}
+
+void ddad_redo_hint(const ddad_run *run, int stage, const char *path, char *buf, size_t n)
+{
+    static const char *WHAT[DDAD_N_STAGES] = {"train this member", "score the test set", "train the refiner",
+                                              "evaluate"};
+    snprintf(buf, n, "To %s again, delete %s and %s/%s.done (if present) and rerun with --resume", WHAT[stage], path,
+             run->ckpt_dir, STAGES[stage]);
 }
 
 void ddad_member_ckpt_path(const ddad_run *run, int member, char *buf, size_t n)

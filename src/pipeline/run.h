@@ -18,7 +18,8 @@ enum { DDAD_PHASE_TRAIN, DDAD_PHASE_REDUCE, DDAD_PHASE_REFINE, DDAD_PHASE_EVAL, 
 /* Exit status of a run stopped by SIGUSR1/SIGTERM after writing a consistent checkpoint. */
 #define DDAD_EXIT_PREEMPTED 3
 
-#define DDAD_KEY_MAX 1024
+/* Room for a setup key (ddad_config_train_key plus the dataset's digest). */
+#define DDAD_KEY_MAX 2048
 
 typedef struct {
     ddad_config cfg;
@@ -29,9 +30,11 @@ typedef struct {
     int quiet;
     int64_t refine_steps;              /* > 0: stop the refiner after this many steps (tests) */
     ddad_dataset_info data;            /* of Data.file */
-    /* What a checkpoint must agree with (a readable "key=value ..." line). */
+    /* What a checkpoint must agree with: a readable "Section.key=value ..." line of every
+     * configuration key that changes what the stage trains (ddad_config_train_key), and the
+     * dataset's content digest (Data.digest). */
     char members_key[DDAD_KEY_MAX];
-    char refine_key[2 * DDAD_KEY_MAX];
+    char refine_key[DDAD_KEY_MAX];
     double phase_time[DDAD_N_PHASES];  /* this rank, this stage */
     int gpu;                           /* CUDA device this rank trains on; -1: the CPU */
     char devices[512];                 /* what ran where, for the log and results.h5 */
@@ -74,6 +77,10 @@ int ddad_stage_read_gpu_peak(const ddad_run *run, int stage, int64_t **bytes);
 /* Reads the per-rank phase times a marker holds: returns the number of ranks (0 if none);
  * times gets n x DDAD_N_PHASES doubles (malloc'd). */
 int ddad_stage_read_times(const ddad_run *run, int stage, double **times);
+
+/* What to do about a file of `stage` (path) that cannot be used: "To train this member
+ * again, delete PATH and OUT/checkpoints/members.done (if present) and rerun with --resume". */
+void ddad_redo_hint(const ddad_run *run, int stage, const char *path, char *buf, size_t n);
 
 /* Paths under OUT/checkpoints. */
 void ddad_member_ckpt_path(const ddad_run *run, int member, char *buf, size_t n);

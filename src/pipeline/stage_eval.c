@@ -12,6 +12,7 @@
 #include "core/util.h"
 #include "ddad_version.h"
 #include "eval/metrics.h"
+#include "io/h5check.h"
 #include "io/h5util.h"
 #include "io/results.h"
 #include "model/refine.h"
@@ -30,15 +31,6 @@
  * the refiner's activations (about 600 floats per pixel) near 1.2 GiB. */
 #define EVAL_GPU_CHUNK 256
 #define EVAL_GPU_MAX_PIXELS ((size_t)1 << 19)
-
-static hid_t open_score_file(const ddad_run *run)
-{
-    char path[DDAD_PATH_MAX + 64];
-    ddad_score_path(run, path, sizeof path);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) ddad_fatal(DDAD_EXIT_USAGE, "cannot read %s: run the score stage first (--stage score)", path);
-    return f;
-}
 
 static void check(int rc, const ddad_error *err, const char *what)
 {
@@ -63,6 +55,46 @@ static void check_write(const ddad_run *run, const char *name, int rc, const dda
     ddad_fatal_error(&e);
 }
 
+/* A failed read of score.h5: its datasets carry checksums, so this is a damaged file. */
+static void check_score(const ddad_run *run, int rc, const ddad_error *err)
+{
+    if (!rc) return;
+    char path[DDAD_PATH_MAX + 64], redo[3 * DDAD_PATH_MAX];
+    ddad_score_path(run, path, sizeof path);
+    ddad_redo_hint(run, DDAD_STAGE_SCORE, path, redo, sizeof redo);
+    ddad_fatal(DDAD_EXIT_USAGE, "score file %s is damaged or unreadable: %s; it was not used. %s", path, err->msg, redo);
+}
+
+/* Opens score.h5 after checking that it opens cleanly and belongs to this run's members. */
+static hid_t open_score_file(const ddad_run *run)
+{
+    char path[DDAD_PATH_MAX + 64], redo[3 * DDAD_PATH_MAX], why[256];
+    ddad_score_path(run, path, sizeof path);
+    if (!ddad_file_exists(path)) ddad_fatal(DDAD_EXIT_USAGE, "cannot read %s: run the score stage first (--stage score)", path);
+    ddad_redo_hint(run, DDAD_STAGE_SCORE, path, redo, sizeof redo);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        ddad_h5_reason(why, sizeof why);
+        ddad_fatal(DDAD_EXIT_USAGE, "score file %s is damaged or truncated: HDF5 cannot open it (%s); it was not used. %s",
+                   path, why, redo);
+    }
+    ddad_error err = {0};
+    char *have = ddad_malloc(2 * DDAD_KEY_MAX, "score key");
+    check_score(run,
+                ddad_h5c_attr_exists(f, "key", &err) < 0 || ddad_h5_read_attr_str(f, "key", have, 2 * DDAD_KEY_MAX, &err),
+                &err);
+    if (strcmp(have, run->members_key) != 0) {
+        char diff[1536];
+        ddad_key_diff(run->members_key, have, "the score file has", diff, sizeof diff);
+        ddad_fatal(DDAD_EXIT_USAGE,
+                   "score file %s was written for another setup: %s. Use another Exp.out_dir, or run without --resume "
+                   "to start afresh",
+                   path, diff);
+    }
+    free(have);
+    return f;
+}
+
 /* The refiner's probability maps of test images [s0, s1) (this rank's share). */
 static void refine_scores(ddad_run *run, hid_t sf, int64_t s0, int64_t s1, float *scores, float *maps)
 {
@@ -76,7 +108,9 @@ static void refine_scores(ddad_run *run, hid_t sf, int64_t s0, int64_t s1, float
     ddad_error err = {0};
     ddad_train_state st;
     ddad_train_state_init(&st, c->r_num_epoch);
-    check(ddad_ckpt_load(path, run->refine_key, ddad_refine_paramset(r), 0, &st, &err), &err, "loading the refiner");
+    char redo[3 * DDAD_PATH_MAX];
+    ddad_redo_hint(run, DDAD_STAGE_REFINE, path, redo, sizeof redo);
+    check(ddad_ckpt_load(path, run->refine_key, ddad_refine_paramset(r), 0, &st, redo, &err), &err, "loading the refiner");
     ddad_train_state_free(&st);
     int chunk = EVAL_CHUNK;
 #ifdef DDAD_WITH_CUDA
@@ -95,9 +129,9 @@ static void refine_scores(ddad_run *run, hid_t sf, int64_t s0, int64_t s1, float
         int nb = (int)(s1 - s < chunk ? s1 - s : chunk);
         double t0 = ddad_now();
         ddad_fault_read_batch(run, DDAD_STAGE_EVAL);
-        check(ddad_h5_read_rows(sf, "map_intra", H5T_NATIVE_FLOAT, s, nb, intra, &err), &err, "reading score.h5");
+        check_score(run, ddad_h5_read_rows(sf, "map_intra", H5T_NATIVE_FLOAT, s, nb, intra, &err), &err);
         if (c_in == 2)
-            check(ddad_h5_read_rows(sf, "map_inter", H5T_NATIVE_FLOAT, s, nb, inter, &err), &err, "reading score.h5");
+            check_score(run, ddad_h5_read_rows(sf, "map_inter", H5T_NATIVE_FLOAT, s, nb, inter, &err), &err);
         double t1 = ddad_now();
         run->phase_time[DDAD_PHASE_IO] += t1 - t0;
         for (int i = 0; i < nb; i++) {
@@ -213,7 +247,9 @@ static void write_results(ddad_run *run, int64_t n, const char *names, const int
         ddad_member_ckpt_path(run, m, cpath, sizeof cpath);
         ddad_train_state st;
         ddad_train_state_init(&st, c->num_epoch);
-        check(ddad_ckpt_load(cpath, run->members_key, ddad_ae_paramset(ae), 0, &st, &err), &err, "loading a member");
+        char redo[3 * DDAD_PATH_MAX];
+        ddad_redo_hint(run, DDAD_STAGE_MEMBERS, cpath, redo, sizeof redo);
+        check(ddad_ckpt_load(cpath, run->members_key, ddad_ae_paramset(ae), 0, &st, redo, &err), &err, "loading a member");
         snprintf(grp, sizeof grp, "members/%s", name);
         check_write(run, "results.h5", ddad_results_write_network(f, grp, ddad_ae_paramset(ae), grp, st.loss, st.epoch, &err),
                     &err, "writing a member");
@@ -226,7 +262,10 @@ static void write_results(ddad_run *run, int64_t n, const char *names, const int
         ddad_refine_ckpt_path(run, cpath, sizeof cpath);
         ddad_train_state st;
         ddad_train_state_init(&st, c->r_num_epoch);
-        check(ddad_ckpt_load(cpath, run->refine_key, ddad_refine_paramset(r), 0, &st, &err), &err, "loading the refiner");
+        char redo[3 * DDAD_PATH_MAX];
+        ddad_redo_hint(run, DDAD_STAGE_REFINE, cpath, redo, sizeof redo);
+        check(ddad_ckpt_load(cpath, run->refine_key, ddad_refine_paramset(r), 0, &st, redo, &err), &err,
+              "loading the refiner");
         check_write(run, "results.h5",
                     ddad_results_write_network(f, "refiner", ddad_refine_paramset(r), "refiner", st.loss, st.epoch, &err),
                     &err, "writing the refiner");
@@ -287,7 +326,7 @@ static void write_map_rows(ddad_run *run, const char *tmp, hid_t sf, int64_t s0,
                 snprintf(nm, sizeof nm, "map_%s", BASE[k]);
                 ddad_fault_read_batch(run, DDAD_STAGE_EVAL);
                 if (s1 > s0)
-                    check(ddad_h5_read_rows(sf, nm, H5T_NATIVE_FLOAT, s0, s1 - s0, rows, &err), &err, "reading score.h5");
+                    check_score(run, ddad_h5_read_rows(sf, nm, H5T_NATIVE_FLOAT, s0, s1 - s0, rows, &err), &err);
                 src = rows;
             }
             check_write(run, "results.h5",
@@ -366,16 +405,16 @@ void ddad_stage_eval(ddad_run *run)
         ddad_error err = {0};
         char *names = ddad_calloc((size_t)n, DDAD_NAME_MAX, "test names");
         int8_t *labels = ddad_malloc((size_t)n, "labels");
-        check(ddad_h5_read_strings(sf, "names", names, (size_t)n, DDAD_NAME_MAX, &err), &err, "reading score.h5");
-        check(ddad_h5_read(sf, "labels", H5T_NATIVE_INT8, (size_t)n, labels, &err), &err, "reading score.h5");
+        check_score(run, ddad_h5_read_strings(sf, "names", names, (size_t)n, DDAD_NAME_MAX, &err), &err);
+        check_score(run, ddad_h5_read(sf, "labels", H5T_NATIVE_INT8, (size_t)n, labels, &err), &err);
         for (int k = 0; k < 3; k++) {
             e[k].scores = ddad_malloc(sizeof(float) * (size_t)n, "scores");
-            check(ddad_h5_read(sf, BASE[k], H5T_NATIVE_FLOAT, (size_t)n, e[k].scores, &err), &err, "reading score.h5");
+            check_score(run, ddad_h5_read(sf, BASE[k], H5T_NATIVE_FLOAT, (size_t)n, e[k].scores, &err), &err);
             if (need_maps) {
                 char nm[32];
                 snprintf(nm, sizeof nm, "map_%s", BASE[k]);
                 e[k].maps = ddad_malloc_aligned(sizeof(float) * (size_t)n * hw, "maps");
-                check(ddad_h5_read(sf, nm, H5T_NATIVE_FLOAT, (size_t)n * hw, e[k].maps, &err), &err, "reading score.h5");
+                check_score(run, ddad_h5_read(sf, nm, H5T_NATIVE_FLOAT, (size_t)n * hw, e[k].maps, &err), &err);
             }
         }
         double t1 = ddad_now();

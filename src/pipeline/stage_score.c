@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "data/batch.h"
+#include "io/h5check.h"
 #include "io/h5util.h"
 #include "pipeline/maps.h"
 #include "pipeline/members_io.h"
@@ -44,17 +45,17 @@ static void write_scores(ddad_run *run, int64_t n, const char *names, const int8
     ddad_error err = {0};
     ddad_score_path(run, path, sizeof path);
     ddad_tmp_path(path, tmp, sizeof tmp);
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t f = ddad_h5c_create(tmp, &err);   /* with checksums: the eval stage refuses a damaged file */
     if (f < 0) score_write_failed(path, "cannot create its temporary file", NULL);
     hsize_t d1[1] = {(hsize_t)n}, d3[3] = {(hsize_t)n, (hsize_t)run->cfg.img_size, (hsize_t)run->cfg.img_size};
     int rc = ddad_h5_attr_str(f, "key", run->members_key, &err) ||
-             ddad_h5_write_strings(f, "names", names, (size_t)n, DDAD_NAME_MAX, &err) ||
-             ddad_h5_write(f, "labels", H5T_NATIVE_INT8, 1, d1, labels, &err);
+             ddad_h5c_write_strings(f, "names", names, (size_t)n, DDAD_NAME_MAX, &err) ||
+             ddad_h5c_write(f, "labels", H5T_NATIVE_INT8, 1, d1, labels, &err);
     for (int k = 0; k < 3 && !rc; k++) {
         char nm[64];
         snprintf(nm, sizeof nm, "map_%s", MAP_NAMES[k]);
-        rc = ddad_h5_write(f, nm, H5T_NATIVE_FLOAT, 3, d3, maps[k], &err) ||
-             ddad_h5_write(f, MAP_NAMES[k], H5T_NATIVE_FLOAT, 1, d1, scores[k], &err);
+        rc = ddad_h5c_write(f, nm, H5T_NATIVE_FLOAT, 3, d3, maps[k], &err) ||
+             ddad_h5c_write(f, MAP_NAMES[k], H5T_NATIVE_FLOAT, 1, d1, scores[k], &err);
     }
     /* the data may sit in HDF5's caches until the close: a failed close is a failed write */
     if (H5Fclose(f) < 0 && !rc) rc = ddad_error_set(&err, DDAD_EXIT_RUNTIME, "HDF5: closing the file failed");

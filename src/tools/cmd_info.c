@@ -28,7 +28,8 @@ static void usage(FILE *f)
             "usage: ddad info FILE.h5\n"
             "\n"
             "Summarises a ddad file: for a dataset file the format version, image size, images per\n"
-            "split, labels, masks, source, creation time, size on disk, chunking and compression.\n");
+            "split, labels, masks, source, content digest, creation time, size on disk, chunking\n"
+            "and compression.\n");
 }
 
 int info_dataset(const char *path)
@@ -43,6 +44,10 @@ int info_dataset(const char *path)
     printf("%s: ddad dataset, format version %d\n", path, in->format_version);
     printf("  created       %s by ddad %s\n", in->created, in->tool_version);
     printf("  source        %s\n", in->source);
+    if (in->digest[0])
+        printf("  digest        %s (images, labels, masks)\n", in->digest);
+    else
+        printf("  digest        none: written by an older ddad; ddad run needs one (make it again)\n");
     printf("  image size    %d x %d, uint8 gray\n", in->img_size, in->img_size);
     int64_t total = 0;
     for (int s = 0; s < DDAD_NUM_SPLITS; s++) {

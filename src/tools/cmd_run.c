@@ -88,20 +88,24 @@ static int parse_args(int argc, char **argv, run_args *a)
     return 0;
 }
 
-/* The readable identity of what a checkpoint belongs to. */
+/* The readable identity of what a checkpoint belongs to: every configuration key that
+ * changes what the stage trains (flagged in the key table, io/config.h) and the content
+ * digest of the dataset. */
 static void make_keys(ddad_run *run)
 {
-    const ddad_config *c = &run->cfg;
-    const ddad_dataset_info *di = &run->data;
-    snprintf(run->members_key, sizeof run->members_key,
-             "network=%s mp=%.17g ls=%d img_size=%d K=%d seed=%llu extra_data=%d ar=%.17g bs=%d lr=%.17g "
-             "weight_decay=%.17g betas=%.17g,%.17g num_epoch=%d data_normal=%lld data_pool0=%lld data_pool1=%lld",
-             c->network, c->mp, c->ls, c->img_size, c->members, (unsigned long long)c->seed, c->extra_data, c->ar, c->bs,
-             c->lr, c->weight_decay, c->beta1, c->beta2, c->num_epoch, (long long)di->count[DDAD_SPLIT_NORMAL],
-             (long long)di->count[DDAD_SPLIT_POOL0], (long long)di->count[DDAD_SPLIT_POOL1]);
-    snprintf(run->refine_key, sizeof run->refine_key,
-             "%s r_input=%s r_bs=%d r_lr=%.17g r_weight_decay=%.17g r_num_epoch=%d grad_clip=%.17g", run->members_key,
-             c->r_input, c->r_bs, c->r_lr, c->r_weight_decay, c->r_num_epoch, c->grad_clip);
+    char data[64];
+    snprintf(data, sizeof data, " Data.digest=%s", run->data.digest);
+    struct {
+        char *buf;
+        unsigned trains;
+    } keys[2] = {{run->members_key, DDAD_TRAINS_MEMBERS}, {run->refine_key, DDAD_TRAINS_MEMBERS | DDAD_TRAINS_REFINER}};
+    for (int i = 0; i < 2; i++) {
+        int len = ddad_config_train_key(&run->cfg, keys[i].trains, keys[i].buf, DDAD_KEY_MAX);
+        if (len < 0 || (size_t)len + strlen(data) >= DDAD_KEY_MAX)
+            ddad_fatal(DDAD_EXIT_RUNTIME, "internal error: the setup key needs more than %d characters (DDAD_KEY_MAX)",
+                       DDAD_KEY_MAX);
+        memcpy(keys[i].buf + len, data, strlen(data) + 1);
+    }
 }
 
 /* Rank 0 loads and checks the configuration and the dataset header; every rank gets the
@@ -145,6 +149,13 @@ static int setup_config(ddad_run *run, const run_args *a, int rank)
                 ddad_dataset_close(ds);
                 msg->rc = ddad_config_check_data(c, msg->data.img_size, msg->data.count[DDAD_SPLIT_POOL0],
                                                  msg->data.count[DDAD_SPLIT_POOL1], &msg->err);
+                /* Checkpoints are tied to the dataset's content by its digest (docs/FORMATS.md). */
+                if (!msg->rc && !msg->data.digest[0])
+                    msg->rc = ddad_error_set(&msg->err, DDAD_EXIT_USAGE,
+                                             "the dataset %s (Data.file) has no content digest: it was written by an "
+                                             "older ddad. Make it again with `ddad prepare` or `ddad synth` (the same "
+                                             "options give the same images), so that checkpoints can be tied to it",
+                                             c->file);
             }
         }
     }
@@ -221,7 +232,7 @@ int cmd_run(int argc, char **argv)
     ddad_dist_barrier(&run->dist);
     ddad_preempt_install();
 
-    /* Finished stages of another configuration cannot be reused. */
+    /* Finished stages of another setup (configuration or dataset) cannot be reused. */
     int check_upto = a.stage >= 0 ? a.stage + (a.resume ? 1 : 0) : (a.resume ? DDAD_N_STAGES : 0);
     for (int s = 0; s < check_upto; s++)
         if (ddad_stage_check_key(run, s, &err) != 0) {

@@ -6,6 +6,8 @@ ddad_add_test_exe(test_config ${_cfg_dir}/test_config.c)
 file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/config_scratch)
 add_test(NAME config.loader COMMAND test_config ${_cfg_dir}/fixtures ${CMAKE_CURRENT_BINARY_DIR}/config_scratch)
 set_tests_properties(config.loader PROPERTIES LABELS unit)
+# Every key of the table says what it changes in training, and the setup key follows it.
+ddad_add_unit_test(config.train_keys test_train_keys ${_cfg_dir}/test_train_keys.c)
 
 # Every reference config and every shipped config is accepted by the command.
 file(GLOB _cfg_files ${_cfg_dir}/fixtures/*.yaml ${_cfg_dir}/../../configs/*.yaml)

@@ -1,12 +1,14 @@
 /* Dataset file tests through the C writer and reader API.
  *   test_dataset roundtrip DIR [mpi]   write known contents (1 file and 3 shards), read back
  *   test_dataset compare A B same|diff  whole-content comparison of two dataset files
- *   test_dataset mkkind FILE KIND       an HDF5 file whose root attribute kind is KIND */
+ *   test_dataset mkkind FILE KIND       an HDF5 file whose root attribute kind is KIND
+ * The content digest the writer stores is recomputed here from what the reader returns. */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/digest.h"
 #include "core/util.h"
 #include "data/dataset.h"
 #include "data/dataset_write.h"
@@ -19,6 +21,7 @@ static const int64_t COUNTS[DDAD_NUM_SPLITS] = {150, 0, 7, 70};
 
 static uint8_t pixel(int s, int64_t i, int p) { return (uint8_t)((s * 31 + i * 7 + p * 13) & 0xff); }
 static int8_t label(int s, int64_t i) { return (int8_t)(s == DDAD_SPLIT_POOL1 || (s == DDAD_SPLIT_TEST && i >= 30)); }
+static int perturb = 0;   /* write_known changes one test pixel: another digest */
 static void name(int s, int64_t i, char *out) { snprintf(out, DDAD_NAME_MAX, "split%d/image_%05lld.png", s, (long long)i); }
 
 static void write_known(const char *path, int shards)
@@ -37,6 +40,7 @@ static void write_known(const char *path, int shards)
             char *nm = calloc((size_t)n, DDAD_NAME_MAX);
             for (int64_t i = 0; i < n; i++) {
                 for (int p = 0; p < IMG * IMG; p++) img[i * IMG * IMG + p] = pixel(s, start + i, p);
+                if (perturb && s == DDAD_SPLIT_TEST && start + i == 5) img[i * IMG * IMG + 3] ^= 0x10;
                 lab[i] = label(s, start + i);
                 name(s, start + i, nm + i * DDAD_NAME_MAX);
             }
@@ -86,6 +90,34 @@ static void check_range(ddad_dataset *d, int s, int64_t start, int64_t n)
     free(nm);
 }
 
+/* The digest of docs/FORMATS.md from the reader: img_size, then per split the count, images
+ * and labels (int64 counts as 8 little-endian bytes), then the test masks. */
+static void reader_digest(ddad_dataset *d, char *out, size_t n)
+{
+    const ddad_dataset_info *info = ddad_dataset_get_info(d);
+    size_t px = (size_t)info->img_size * (size_t)info->img_size;
+    uint64_t h = ddad_fnv1a64_i64(DDAD_FNV1A64_INIT, info->img_size);
+    ddad_error err = {0};
+    for (int s = 0; s <= DDAD_NUM_SPLITS; s++) {
+        int masks = s == DDAD_NUM_SPLITS;
+        if (masks && !info->has_masks) break;
+        int64_t c = info->count[masks ? DDAD_SPLIT_TEST : s];
+        uint8_t *buf = malloc((size_t)(c ? c : 1) * px);
+        if (masks) {
+            if (ddad_dataset_read_masks(d, 0, c, buf, &err)) ddad_fatal_error(&err);
+            h = ddad_fnv1a64(h, buf, (size_t)c * px);
+        } else {
+            h = ddad_fnv1a64_i64(h, c);
+            if (ddad_dataset_read_images(d, s, 0, c, buf, &err)) ddad_fatal_error(&err);
+            h = ddad_fnv1a64(h, buf, (size_t)c * px);
+            if (ddad_dataset_read_labels(d, s, 0, c, (int8_t *)buf, &err)) ddad_fatal_error(&err);
+            h = ddad_fnv1a64(h, buf, (size_t)c);
+        }
+        free(buf);
+    }
+    snprintf(out, n, "fnv1a64:%016llx", (unsigned long long)h);
+}
+
 static void check_file(const char *path, MPI_Comm comm, int rank)
 {
     ddad_error err = {0};
@@ -103,6 +135,9 @@ static void check_file(const char *path, MPI_Comm comm, int rank)
     CHECK(strcmp(info->source, "test") == 0, "source '%s'", info->source);
     CHECK(info->created[0] != '\0' && info->tool_version[0] != '\0', "created/tool_version");
     for (int s = 0; s < DDAD_NUM_SPLITS; s++) CHECK(info->count[s] == COUNTS[s], "count %d", s);
+    char digest[DDAD_DIGEST_MAX];
+    reader_digest(d, digest, sizeof digest);
+    CHECK(strcmp(info->digest, digest) == 0, "%s: stored digest '%s', the content's %s", path, info->digest, digest);
     /* whole splits, then ranges that differ per rank (collective reads must still match up) */
     for (int s = 0; s < DDAD_NUM_SPLITS; s++) check_range(d, s, 0, COUNTS[s]);
     for (int s = 0; s < DDAD_NUM_SPLITS; s++) {
@@ -138,6 +173,30 @@ static int roundtrip(const char *dir, int use_mpi)
     if (use_mpi) MPI_Barrier(comm);
     check_file(single, comm, rank);
     check_file(sharded, comm, rank);
+    /* FNV-1a's published test vectors; one changed pixel changes the digest, and the shards
+     * hold the single file's content, so they have its digest */
+    CHECK(ddad_fnv1a64(DDAD_FNV1A64_INIT, "a", 1) == 0xaf63dc4c8601ec8cULL, "FNV-1a 64 of \"a\"");
+    CHECK(ddad_fnv1a64(DDAD_FNV1A64_INIT, "foobar", 6) == 0x85944171f73967e8ULL, "FNV-1a 64 of \"foobar\"");
+    char other[4096];
+    snprintf(other, sizeof other, "%s/roundtrip_perturbed.h5", dir);
+    if (rank == 0) {
+        perturb = 1;
+        write_known(other, 1);
+        perturb = 0;
+    }
+    if (use_mpi) MPI_Barrier(comm);
+    ddad_error e2 = {0};
+    ddad_dataset *a = ddad_dataset_open(single, MPI_COMM_NULL, &e2), *b = ddad_dataset_open(sharded, MPI_COMM_NULL, &e2),
+                 *c = ddad_dataset_open(other, MPI_COMM_NULL, &e2);
+    if (!a || !b || !c) ddad_fatal_error(&e2);
+    const char *da = ddad_dataset_get_info(a)->digest, *db = ddad_dataset_get_info(b)->digest,
+               *dc = ddad_dataset_get_info(c)->digest;
+    CHECK(strlen(da) == 24 && !strncmp(da, "fnv1a64:", 8), "digest format '%s'", da);
+    CHECK(!strcmp(da, db), "single file %s, shards %s", da, db);
+    CHECK(strcmp(da, dc) != 0, "one changed pixel kept the digest %s", da);
+    ddad_dataset_close(a);
+    ddad_dataset_close(b);
+    ddad_dataset_close(c);
     /* a missing file and a non-dataset file are input errors */
     ddad_error err = {0};
     char missing[4096];
@@ -181,6 +240,10 @@ static int compare(const char *a, const char *b, int want_same)
         free(x), free(y), free(na), free(nb), free(la), free(lb);
     }
     same = same && differing_images == 0;
+    /* the content digest agrees with the content */
+    int same_digest = ia->digest[0] && !strcmp(ia->digest, ib->digest);
+    if (same_digest != same) printf("the digests (%s, %s) disagree with the content\n", ia->digest, ib->digest);
+    same = same_digest == same ? same : -1;
     printf("%s vs %s: %s (%lld differing images)\n", a, b, same ? "identical" : "different", (long long)differing_images);
     ddad_dataset_close(da);
     ddad_dataset_close(db);

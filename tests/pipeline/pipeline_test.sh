@@ -23,6 +23,14 @@ run_ddad() {
     --set "Data.file=$DATA" --set "Exp.out_dir=$out" --quiet "$@"
 }
 
+# run_plain OUT_DIR [ddad run options...]: one process without mpirun (a failing job ends
+# faster than under mpirun), under a timeout.
+run_plain() {
+  local out="$1"
+  shift
+  timeout -k 10 240 "$DDAD" run --config "$CONFIG" --set "Data.file=$DATA" --set "Exp.out_dir=$out" --quiet "$@"
+}
+
 expect_outputs() {
   [ -f "$1/results.h5" ] || fail "$1/results.h5 missing"
   [ -f "$1/metrics.json" ] || fail "$1/metrics.json missing"
@@ -41,6 +49,34 @@ expect_failure() {
   [ "$rc" -ne 124 ] || fail "timed out (hang)"
   [[ "$rc" =~ ^($rc_re)$ ]] || fail "exit status $rc, expected $rc_re"
   echo "$err" | grep -Eq "$err_re" || fail "stderr does not match '$err_re'"
+}
+
+# flip_byte FILE DATASET: inverts one byte in the middle of DATASET's raw data (its first
+# chunk when chunked; h5_data_offset finds it), so that the damage surely hits data.
+flip_byte() {
+  local off size at b
+  read -r off size < <("${H5OFF:?}" "$1" "$2") || fail "no raw data of $2 in $1"
+  at=$((off + size / 2))
+  b=$(od -An -tu1 -j "$at" -N1 "$1" | tr -d ' ')
+  printf "$(printf '\\%03o' $((b ^ 0xff)))" | dd of="$1" bs=1 seek="$at" conv=notrunc status=none || fail "dd"
+}
+
+# truncate_half FILE: keeps the first half of FILE.
+truncate_half() { truncate -s $(($(stat -c %s "$1") / 2)) "$1" || fail "truncate $1"; }
+
+# damaged_resume DIR FILE STAGE: DIR/checkpoints/FILE was damaged; the markers from STAGE on
+# and the results are removed, so that --resume must read FILE. It must stop, name the file
+# and say what to do, and leave no results and no later marker (nothing was used).
+damaged_resume() {
+  local out="$1" file="$2" stage="$3" s on=0
+  for s in members score refine eval; do
+    [ "$s" = "$stage" ] && on=1
+    [ "$on" = 1 ] && rm -f "$out/checkpoints/$s.done"
+  done
+  rm -f "$out/results.h5" "$out/metrics.json"
+  expect_failure 2 "checkpoints/$file[: ].*(damaged|truncated).*delete " run_plain "$out" --resume
+  [ ! -e "$out/results.h5" ] || fail "a run from a damaged $file left results.h5"
+  [ ! -e "$out/checkpoints/$stage.done" ] || fail "a run from a damaged $file marked the $stage stage done"
 }
 
 case "$case_name" in
@@ -110,13 +146,78 @@ case "$case_name" in
     # A finished stage, then a member checkpoint, of another configuration.
     out="$WORK/other"
     rm -rf "$out" && mkdir -p "$out" && cp -r "$WORK/np1/checkpoints" "$out/" || fail "copy"
-    expect_failure 2 "another configuration: this run has ls=8, the checkpoint has ls=16" \
+    expect_failure 2 "members stage .*another setup: this run has Model.ls=8, the stage had Model.ls=16" \
       run_ddad 1 "$out" --resume --set Model.ls=8
     rm -f "$out"/checkpoints/*.done
     "$DDAD" synth --preset ci --img-size 16 --normal 48 --pool0 24 --pool1 24 --test-normal 16 --test-abnormal 16 \
       --out "$WORK/ci16.h5" >/dev/null || fail "synth"
-    expect_failure 2 "ndm_0.h5 was written for another configuration: this run has img_size=16" \
+    expect_failure 2 "ndm_0.h5 was written for another setup: this run has Data.img_size=16" \
       run_ddad 1 "$out" --resume --set Data.img_size=16 --set "Data.file=$WORK/ci16.h5" ;;
+  corrupt_checkpoints)
+    # Every file --resume reads, damaged in two ways: one byte of a dataset's data inverted,
+    # and the file cut in half. Each is refused, by name, before anything uses it.
+    fresh() { out="$WORK/damaged_$1"; rm -rf "$out" && cp -r "$WORK/np1" "$out" || fail "copy"; }
+    fresh member_flip; flip_byte "$out/checkpoints/ndm_0.h5" net/linear_enc.0.weight
+    damaged_resume "$out" ndm_0.h5 score
+    fresh member_cut; truncate_half "$out/checkpoints/udm_2.h5"
+    damaged_resume "$out" udm_2.h5 score
+    fresh score_flip; flip_byte "$out/checkpoints/score.h5" map_intra
+    damaged_resume "$out" score.h5 eval
+    fresh score_cut; truncate_half "$out/checkpoints/score.h5"
+    damaged_resume "$out" score.h5 eval
+    fresh refine_flip; flip_byte "$out/checkpoints/refine.h5" net/model.3.weight
+    damaged_resume "$out" refine.h5 eval
+    # the members stage itself resumes from a damaged member (its marker removed too)
+    fresh member_stage; flip_byte "$out/checkpoints/udm_1.h5" net/linear_dec.0.weight
+    damaged_resume "$out" udm_1.h5 members
+    # attributes and other metadata: one byte of the key text inverted in place
+    fresh member_attr
+    f="$out/checkpoints/ndm_1.h5"
+    at=$(grep -obUa "img_size=" "$f" | head -n 1 | cut -d: -f1)
+    [ -n "$at" ] || fail "no key text in $f"
+    printf 'J' | dd of="$f" bs=1 seek="$at" conv=notrunc status=none || fail "dd"
+    damaged_resume "$out" ndm_1.h5 score ;;
+  resume_other_setup)
+    # --resume under another setup: a dataset of other content with the same counts (synth
+    # with another --seed), a dataset without a digest (written by an older ddad), and
+    # changed training keys. Each is refused, naming what differs.
+    out="$WORK/other_setup"
+    rm -rf "$out" && cp -r "$WORK/np1" "$out" || fail "copy"
+    other="$WORK/ci_seed7.h5"
+    "$DDAD" synth --preset ci --seed 7 --normal 48 --pool0 24 --pool1 24 --test-normal 16 --test-abnormal 16 \
+      --out "$other" >/dev/null || fail "synth"
+    # the finished stages' markers, then (markers removed) the member checkpoints
+    expect_failure 2 "members stage .*another setup: this run has Data.digest=fnv1a64:[0-9a-f]{16}, the stage had Data.digest=.*Data.file" run_plain "$out" --resume --set "Data.file=$other"
+    rm -f "$out"/checkpoints/*.done
+    expect_failure 2 "ndm_0.h5 was written for another setup: this run has Data.digest=.*Data.file" \
+      run_plain "$out" --resume --set "Data.file=$other"
+    [ ! -e "$out/checkpoints/members.done" ] || fail "a refused resume marked the members stage done"
+    # a dataset without a digest
+    cp "$DATA" "$WORK/ci_nodigest.h5" || fail "copy"
+    "$PY" -c "import sys, h5py; f = h5py.File(sys.argv[1], 'r+'); del f.attrs['digest']" "$WORK/ci_nodigest.h5" ||
+      fail "cannot remove the digest attribute"
+    expect_failure 2 "ci_nodigest.h5 .*no content digest.*ddad (prepare|synth)" \
+      run_plain "$out" --resume --set "Data.file=$WORK/ci_nodigest.h5"
+    # training keys: of the refiner (its marker), then two of the members at once
+    rm -rf "$out" && cp -r "$WORK/np1" "$out" || fail "copy"
+    expect_failure 2 "refine stage .*this run has RefineSolver.lr=0.0002, the stage had RefineSolver.lr=0.0001" \
+      run_plain "$out" --resume --set RefineSolver.lr=2e-4
+    expect_failure 2 "this run has Solver.bs=8, the stage had Solver.bs=16; this run has Solver.lr=0.001, the stage had Solver.lr=0.0005" \
+      run_plain "$out" --resume --set Solver.bs=8 --set Solver.lr=1e-3
+    # a score file of other members (its key rewritten) behind a matching marker
+    rm -rf "$out" && cp -r "$WORK/np1" "$out" && rm -f "$out/checkpoints/eval.done" || fail "copy"
+    "$PY" - "$out/checkpoints/score.h5" <<'PY' || fail "cannot rewrite the key of score.h5"
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    f.attrs["key"] = f.attrs["key"].replace(b"Model.ls=16", b"Model.ls=8")
+PY
+    expect_failure 2 "score file .*score.h5 was written for another setup: this run has Model.ls=16, the score file has Model.ls=8" \
+      run_plain "$out" --resume
+    [ ! -e "$out/results.h5" ] || fail "a refused resume left results.h5"
+    # keys that do not change what is trained do not stop a resume
+    rm -rf "$out" && cp -r "$WORK/np1" "$out" || fail "copy"
+    run_plain "$out" --resume --set Checkpoint.every_epochs=0 --set Output.save_maps=false ||
+      fail "a resume with only output keys changed failed" ;;
   fail_nan)
     expect_failure "[1-9][0-9]*" "rank [0-9]+, (NDM|UDM) member [0-9]+, epoch [0-9]+.*(NaN|infinite)" \
       run_ddad 2 "$WORK/nan" --set Solver.lr=3e38

@@ -4,6 +4,8 @@ set(_pipe_env DDAD=$<TARGET_FILE:ddad> PY=${DDAD_PYTHON} SRC=${CMAKE_SOURCE_DIR}
 if(TARGET ddad_emu)
   list(APPEND _pipe_env DDAD_EMU=$<TARGET_FILE:ddad_emu>)
 endif()
+ddad_add_test_exe(h5_data_offset ${CMAKE_CURRENT_LIST_DIR}/h5_data_offset.c)
+list(APPEND _pipe_env H5OFF=$<TARGET_FILE:h5_data_offset>)
 set(_pipe_sh ${CMAKE_CURRENT_LIST_DIR}/pipeline_test.sh)
 
 function(ddad_pipeline_test name labels)
@@ -29,6 +31,9 @@ ddad_pipeline_test(resume "mpi;python" REQUIRES "pipe_data;pipe_np2")
 ddad_pipeline_test(resume_ranks "mpi;python" REQUIRES "pipe_data;pipe_np2")
 ddad_pipeline_test(kill_resume "mpi;python" REQUIRES "pipe_data;pipe_np2")
 ddad_pipeline_test(refuse_other_config mpi REQUIRES "pipe_data;pipe_np1")
+# Damaged checkpoints and score files, and a resume under another setup, are refused.
+ddad_pipeline_test(corrupt_checkpoints mpi REQUIRES "pipe_data;pipe_np1")
+ddad_pipeline_test(resume_other_setup "mpi;python" REQUIRES "pipe_data;pipe_np1")
 ddad_pipeline_test(fail_nan mpi REQUIRES pipe_data)
 ddad_pipeline_test(fail_corrupt mpi REQUIRES pipe_data)
 ddad_pipeline_test(fail_ranks mpi REQUIRES pipe_data)
