@@ -249,7 +249,7 @@ row() {   # label, ours key, torch key, target
   row "device memory used MiB (one rank)" device_used_MiB - -
   printf "| %-34s | %12s | %12s | %7s | %10s |\n" "RSNA-scale job, 6 ranks, tf32 (s)" "$job_s" "2460 (a)" "-" "60"
   echo
-  echo "(a) the reference's 41 minutes without its per-epoch test passes, from ../shared/GPU-NODE.md (not rerun here)."
+  echo "(a) the reference's 41 minutes without its per-epoch test passes, from docs/GPU.md, 'The public code's timings' (not rerun here)."
   echo "Peak GPU memory per rank of that job: the 'peak GPU memory' lines of rsna_job.log (also in its results.h5, /gpu_memory)."
   echo "Total wall time: $(( $(date +%s) - t0 )) s. Logs: gpu-check.log and one log per step."
 } | tee "$out/RESULTS.md"

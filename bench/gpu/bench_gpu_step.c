@@ -167,7 +167,7 @@ int main(int argc, char **argv)
         ddad_refine *hr = ddad_refine_create(2, S, S, 1, 1);
         ddad_refine_init(hr, 4);
         ddad_refine_gpu *ref = ddad_refine_gpu_create(ctx, 2, S, S, RB, 1);
-        // Patches as REFERENCE.md draws them (half of the samples patched).
+        // Patches as docs/METHOD.md draws them (half of the samples patched).
         // whole blocks per timed run, so each run pays its share of the prep; the schedule
         // holds the warm-up, the profiled run and the 5 timed runs
         const int iters = steps / 5 > BLOCK ? ((steps / 5 + BLOCK - 1) / BLOCK) * BLOCK : BLOCK;

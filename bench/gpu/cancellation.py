@@ -24,7 +24,7 @@ def main():
     a = ap.parse_args()
     torch.manual_seed(a.seed)
     n, c, h = 4, 2, 64
-    # REFERENCE.md's refiner: three 3x3 convolutions with BatchNorm + ReLU between them
+    # The refiner of docs/METHOD.md: three 3x3 convolutions with BatchNorm + ReLU between them
     net = nn.Sequential(nn.Conv2d(c, 128, 3, padding=1), nn.BatchNorm2d(128), nn.ReLU(),
                         nn.Conv2d(128, 128, 3, padding=1), nn.BatchNorm2d(128), nn.ReLU(),
                         nn.Conv2d(128, 2, 3, padding=1)).double().train()

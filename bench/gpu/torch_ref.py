@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch timings of the method's networks (REFERENCE.md: the AE, the refiner, Adam, the
+"""PyTorch timings of the method's networks (docs/METHOD.md: the AE, the refiner, Adam, the
 focal loss), for comparison with bench_gpu_step on the same card in the same run.
 
 Workloads (fp32 defaults, cudnn.benchmark on, data already on the device):

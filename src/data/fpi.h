@@ -1,4 +1,4 @@
-/* Foreign patch interpolation (REFERENCE.md, "Anomaly score refinement"): the
+/* Foreign patch interpolation (docs/METHOD.md, "Foreign patch interpolation"): the
  * self-supervised anomalies the refiner learns from. Every sample draws from its own
  * stream, so the samples do not depend on how a batch is split across ranks. */
 #ifndef DDAD_DATA_FPI_H

@@ -1,4 +1,4 @@
-/* OC-SSL training sets of the two modules (REFERENCE.md, "Setting").
+/* OC-SSL training sets of the two modules (docs/METHOD.md, "Setting").
  *   NDM: D_n.
  *   UDM: D_n + the first normal_num images of pool 0 + the first abnormal_num of pool 1,
  *        abnormal_num = int(E * ar), normal_num = E - abnormal_num (E = extra_data). */

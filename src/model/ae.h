@@ -1,5 +1,5 @@
 /* The backbone autoencoders: AE (one output channel) and AE-U (mean and log-variance).
- * Architecture, initialisation and losses as in REFERENCE.md; tensors are NCHW float32. */
+ * Architecture, initialisation and losses as in docs/METHOD.md; tensors are NCHW float32. */
 #ifndef DDAD_MODEL_AE_H
 #define DDAD_MODEL_AE_H
 

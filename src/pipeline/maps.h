@@ -1,4 +1,4 @@
-/* The discrepancy maps (REFERENCE.md, "Anomaly scores"), from the outputs of all 2K members
+/* The discrepancy maps (docs/METHOD.md, "Anomaly scores"), from the outputs of all 2K members
  * in member order. The same code serves the score stage and the refiner's inputs, so the
  * refiner sees exactly the maps it is evaluated on. */
 #ifndef DDAD_PIPELINE_MAPS_H

@@ -206,7 +206,7 @@ static void test_copy_slot(ddad_gpu_ctx *ctx)
     free(src);
 }
 
-/* REFERENCE.md's maps in double: mu, unbiased std over K, AE-U scaling by v. */
+/* The maps of docs/METHOD.md in double: mu, unbiased std over K, AE-U scaling by v. */
 static void maps_ref(const float *outs, int K, int C, int nb, size_t hw, const float *x, float *rec, float *intra,
                      float *inter)
 {

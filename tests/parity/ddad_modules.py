@@ -1,4 +1,4 @@
-"""PyTorch definitions of ddad's networks and losses, written from REFERENCE.md.
+"""PyTorch definitions of ddad's networks and losses, written from docs/METHOD.md.
 
 They have the same state_dict names and shapes as the public reference's modules, so the
 parity tests and the checkpoint converter can check ddad's C networks against them."""
