@@ -102,8 +102,8 @@ int ddad_h5_read(hid_t loc, const char *name, hid_t type, size_t n, void *data, 
     return rc < 0 ? ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot read dataset %s", name) : 0;
 }
 
-int ddad_h5_read_rows(hid_t loc, const char *name, hid_t type, int64_t start, int64_t count, void *data,
-                      ddad_error *err)
+int ddad_h5_read_rows(hid_t loc, const char *name, hid_t type, int64_t start, int64_t count, size_t row_elems,
+                      void *data, ddad_error *err)
 {
     if (count == 0) return 0;
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
@@ -114,10 +114,19 @@ int ddad_h5_read_rows(hid_t loc, const char *name, hid_t type, int64_t start, in
     if (rank >= 1 && rank <= 4) {
         hsize_t dims[4], off[4] = {0}, cnt[4];
         H5Sget_simple_extent_dims(fs, dims, NULL);
+        hsize_t per_row = 1;
         for (int i = 0; i < rank; i++) cnt[i] = dims[i];
+        for (int i = 1; i < rank; i++) per_row *= dims[i];
+        if (per_row != (hsize_t)row_elems) {
+            H5Sclose(fs);
+            H5Dclose(d);
+            return ddad_error_set(err, DDAD_EXIT_USAGE,
+                                  "dataset '%s' has rows of %llu elements, expected %zu (written for another image "
+                                  "size?)", name, (unsigned long long)per_row, row_elems);
+        }
         off[0] = (hsize_t)start;
         cnt[0] = (hsize_t)count;
-        if ((hsize_t)(start + count) <= dims[0] &&
+        if (start >= 0 && count > 0 && (hsize_t)(start + count) <= dims[0] &&
             H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0) {
             hid_t ms = H5Screate_simple(rank, cnt, NULL);
             rc = H5Dread(d, type, ms, fs, H5P_DEFAULT, data);

@@ -73,9 +73,9 @@ static void refine_scores(ddad_run *run, hid_t sf, int64_t s0, int64_t s1, float
     for (int64_t s = s0; s < s1; s += chunk) {
         int nb = (int)(s1 - s < chunk ? s1 - s : chunk);
         double t0 = ddad_now();
-        check(ddad_h5_read_rows(sf, "map_intra", H5T_NATIVE_FLOAT, s, nb, intra, &err), &err, "reading score.h5");
+        check(ddad_h5_read_rows(sf, "map_intra", H5T_NATIVE_FLOAT, s, nb, hw, intra, &err), &err, "reading score.h5");
         if (c_in == 2)
-            check(ddad_h5_read_rows(sf, "map_inter", H5T_NATIVE_FLOAT, s, nb, inter, &err), &err, "reading score.h5");
+            check(ddad_h5_read_rows(sf, "map_inter", H5T_NATIVE_FLOAT, s, nb, hw, inter, &err), &err, "reading score.h5");
         double t1 = ddad_now();
         run->phase_time[DDAD_PHASE_IO] += t1 - t0;
         for (int i = 0; i < nb; i++) {
@@ -254,7 +254,7 @@ static void write_map_rows(ddad_run *run, const char *tmp, hid_t sf, int64_t s0,
                 char nm[32];
                 snprintf(nm, sizeof nm, "map_%s", BASE[k]);
                 if (s1 > s0)
-                    check(ddad_h5_read_rows(sf, nm, H5T_NATIVE_FLOAT, s0, s1 - s0, rows, &err), &err, "reading score.h5");
+                    check(ddad_h5_read_rows(sf, nm, H5T_NATIVE_FLOAT, s0, s1 - s0, hw, rows, &err), &err, "reading score.h5");
                 src = rows;
             }
             check(ddad_results_write_map_rows(f, k < 3 ? BASE[k] : refine_name, s0, s1 - s0, c->img_size, src, dxpl,

@@ -58,9 +58,9 @@ static void try_score_file(const char *path)
         float *rows = malloc(sizeof(float) * (size_t)nb * hw);
         if (!rows) abort();
         ddad_error err = {0};
-        need_message(ddad_h5_read_rows(sf, "map_intra", H5T_NATIVE_FLOAT, 0, nb, rows, &err), &err, "score rows");
+        need_message(ddad_h5_read_rows(sf, "map_intra", H5T_NATIVE_FLOAT, 0, nb, hw, rows, &err), &err, "score rows");
         memset(&err, 0, sizeof err);
-        need_message(ddad_h5_read_rows(sf, "map_inter", H5T_NATIVE_FLOAT, n - nb, nb, rows, &err), &err, "score rows");
+        need_message(ddad_h5_read_rows(sf, "map_inter", H5T_NATIVE_FLOAT, n - nb, nb, hw, rows, &err), &err, "score rows");
         free(rows);
     }
     if (n >= 1 && n <= SCORE_MAX_N) {

@@ -170,10 +170,9 @@ static void write_checkpoint(const char *name, const char *kind, const char *key
     ddad_paramset_release(&ps);
 }
 
-/* score.h5 as stage_score.c writes it. */
-static void write_score_file(const char *name, int64_t n)
+/* score.h5 as stage_score.c writes it, with maps of H x H (the run's size is FUZZ_SCORE_IMG). */
+static void write_score_file(const char *name, int64_t n, int H)
 {
-    const int H = FUZZ_SCORE_IMG;
     hid_t f = H5Fcreate(out_path("run_files", name), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     ddad_error err = {0};
     check(f < 0, &err, "creating a score file");
@@ -269,7 +268,9 @@ int main(int argc, char **argv)
     write_checkpoint("member.h5", "member", FUZZ_KEY_MEMBERS, 1, 2, 1);
     write_checkpoint("refiner_eval.h5", "refiner", FUZZ_KEY_REFINE, 0, 3, 0);
     write_checkpoint("other_key.h5", "member", "network=AE mp=2", 1, 1, 0);
-    write_score_file("score.h5", 3);
+    write_score_file("score.h5", 3, FUZZ_SCORE_IMG);
+    /* A score file from a run of another image size: its map rows are larger than the reader's. */
+    write_score_file("score_other_img_size.h5", 2, 2 * FUZZ_SCORE_IMG);
     write_results_file("results.h5");
     return 0;
 }
