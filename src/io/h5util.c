@@ -52,8 +52,15 @@ static int attr_read(hid_t obj, const char *name, hid_t type, void *v, ddad_erro
 {
     if (H5Aexists(obj, name) <= 0) return ddad_error_set(err, DDAD_EXIT_USAGE, "attribute '%s' is missing", name);
     hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    herr_t rc = a >= 0 ? H5Aread(a, type, v) : -1;
+    hid_t sp = a >= 0 ? H5Aget_space(a) : -1;
+    hssize_t npoints = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+    if (sp >= 0) H5Sclose(sp);
+    /* One value: H5Aread writes every element of the attribute into v. */
+    herr_t rc = a >= 0 && npoints == 1 ? H5Aread(a, type, v) : -1;
     if (a >= 0) H5Aclose(a);
+    if (a >= 0 && npoints != 1)
+        return ddad_error_set(err, DDAD_EXIT_USAGE, "attribute '%s' holds %lld values, expected one (damaged file?)",
+                              name, (long long)npoints);
     return rc < 0 ? ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot read attribute %s", name) : 0;
 }
 
