@@ -241,6 +241,39 @@ static void write_results_file(const char *name)
     ddad_paramset_release(&ps);
 }
 
+/* Replaces attribute `name` of object `obj` in harness/file by an array of 16 doubles. */
+static void make_attr_array(const char *harness, const char *file, const char *obj, const char *name)
+{
+    ddad_error err = {0};
+    hid_t f = H5Fopen(out_path(harness, file), H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t o = f >= 0 ? H5Oopen(f, obj, H5P_DEFAULT) : -1;
+    hsize_t dim = 16;
+    double v[16] = {0};
+    hid_t sp = H5Screate_simple(1, &dim, NULL);
+    hid_t a = o >= 0 && H5Adelete(o, name) >= 0 ? H5Acreate2(o, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    check(a < 0 || H5Awrite(a, H5T_NATIVE_DOUBLE, v) < 0, &err, "writing an array attribute");
+    H5Aclose(a);
+    H5Sclose(sp);
+    H5Oclose(o);
+    check(H5Fclose(f) < 0, &err, "closing a damaged file");
+}
+
+/* Replaces string attribute `name` of the root of harness/file by 4 strings of 8 bytes. */
+static void make_attr_str_array(const char *harness, const char *file, const char *name)
+{
+    ddad_error err = {0};
+    hid_t f = H5Fopen(out_path(harness, file), H5F_ACC_RDWR, H5P_DEFAULT);
+    hsize_t dim = 4;
+    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate_simple(1, &dim, NULL);
+    H5Tset_size(t, 8);
+    hid_t a = f >= 0 && H5Adelete(f, name) >= 0 ? H5Acreate2(f, name, t, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    check(a < 0 || H5Awrite(a, t, "results\0member\0\0refiner\0dataset\0") < 0, &err, "writing a string array");
+    H5Aclose(a);
+    H5Sclose(sp);
+    H5Tclose(t);
+    check(H5Fclose(f) < 0, &err, "closing a damaged file");
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -272,5 +305,13 @@ int main(int argc, char **argv)
     /* A score file from a run of another image size: its map rows are larger than the reader's. */
     write_score_file("score_other_img_size.h5", 2, 2 * FUZZ_SCORE_IMG);
     write_results_file("results.h5");
+    /* Damaged files: a scalar double attribute that became an array of 16. */
+    write_checkpoint("member_array_loss_partial.h5", "member", FUZZ_KEY_MEMBERS, 1, 2, 1);
+    make_attr_array("run_files", "member_array_loss_partial.h5", "/", "loss_partial");
+    write_results_file("results_array_auc.h5");
+    make_attr_array("run_files", "results_array_auc.h5", "metrics/rec", "auc");
+    /* ... and a string attribute that became an array of strings. */
+    write_results_file("results_array_kind.h5");
+    make_attr_str_array("run_files", "results_array_kind.h5", "kind");
     return 0;
 }
