@@ -34,15 +34,21 @@ mkdir -p "$out"
 
 # Leak reports in third-party libraries only; ddad's own leaks always count.
 export LSAN_OPTIONS="suppressions=$root/tests/fuzz/lsan.supp:print_suppressions=0"
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:allocator_may_return_null=0"
+# Full stacks at malloc time: the suppressions name functions deep inside HDF5, which has no
+# frame pointers for the fast unwinder. A damaged HDF5 file can make HDF5 ask for absurd
+# sizes (its metadata cache sizes objects from the file); malloc then returns NULL, as it
+# does outside the sanitizer, and HDF5 reports an error: allocator_may_return_null=1.
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:allocator_may_return_null=1:fast_unwind_on_malloc=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
 run_one() {
   local h="$1" dir="$out/$1"
   mkdir -p "$dir/corpus"
   cp "tests/fuzz/corpus/$h"/* "$dir/corpus/"
-  # -timeout: an input that takes longer is a hang; -rss_limit_mb: beyond it, out-of-memory.
-  nice -n "$nicev" "$build/fuzz/fuzz_$h" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+  # -timeout: an input that takes longer is a hang; -rss_limit_mb: memory in use beyond it
+  # is out-of-memory; -malloc_limit_mb: so is a single request beyond it (requested, even if
+  # never touched: 8 GiB, above the largest buffer a valid input of these sizes needs).
+  nice -n "$nicev" "$build/fuzz/fuzz_$h" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=8192 \
     -detect_leaks=1 -print_final_stats=1 -artifact_prefix="$dir/" "$dir/corpus" >"$dir/log" 2>&1
   echo $? >"$dir/rc"
 }
