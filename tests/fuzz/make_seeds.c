@@ -301,6 +301,7 @@ int main(int argc, char **argv)
     write_checkpoint("member.h5", "member", FUZZ_KEY_MEMBERS, 1, 2, 1);
     write_checkpoint("refiner_eval.h5", "refiner", FUZZ_KEY_REFINE, 0, 3, 0);
     write_checkpoint("other_key.h5", "member", "network=AE mp=2", 1, 1, 0);
+    write_checkpoint("member_negative_batch.h5", "member", FUZZ_KEY_MEMBERS, 1, 1, -5);
     write_score_file("score.h5", 3, FUZZ_SCORE_IMG);
     /* A score file from a run of another image size: its map rows are larger than the reader's. */
     write_score_file("score_other_img_size.h5", 2, 2 * FUZZ_SCORE_IMG);
