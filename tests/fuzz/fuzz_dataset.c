@@ -1,4 +1,5 @@
-/* Fuzzes the HDF5 dataset reader (data/dataset*.c): the input is a dataset file. Opens it
+/* Fuzzes the HDF5 dataset reader (data/dataset*.c): the input is a dataset file, or a recipe
+ * for one (fuzz_h5build.h). Opens it
  * as a run and `ddad info` do, then reads labels, names, images and masks of every split
  * (the first and last few items, so that a file claiming millions of images stays fast)
  * and the storage summary. */
@@ -7,6 +8,7 @@
 
 #include "data/dataset.h"
 #include "data/dataset_storage.h"
+#include "fuzz_h5build.h"
 #include "fuzz_util.h"
 
 #define ITEMS 4
@@ -30,7 +32,15 @@ static void read_split(ddad_dataset *d, int s, int64_t start, int64_t count, con
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const char *path = fuzz_write_file("dataset.h5", data, size);
+    const char *path;
+    if (fuzz_h5_is_recipe(data, size)) {
+        path = fuzz_write_file("dataset.h5", NULL, 0);
+        fuzz_h5_build(data, size, path);
+    } else if (fuzz_h5_raw_enabled()) {
+        path = fuzz_write_file("dataset.h5", data, size);
+    } else {
+        return 0;
+    }
     ddad_error err = {0};
     ddad_dataset *d = ddad_dataset_open(path, MPI_COMM_NULL, &err);
     if (!d) {

@@ -1,5 +1,5 @@
 /* Fuzzes what `ddad run --resume` and `ddad info` open from a run directory:
- *   an HDF5 input (by its signature) is tried as a training checkpoint (pipeline/ckpt.c,
+ *   an HDF5 input (by its signature), or a recipe for one (fuzz_h5build.h), is tried as a training checkpoint (pipeline/ckpt.c,
  *   model/checkpoint.c: with and without the optimizer), as the score file score.h5 (read
  *   the way stage_eval.c reads it), as a results file (io/results_info.c), and through
  *   the root "kind" lookup of `ddad info`;
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_h5build.h"
 #include "fuzz_net.h"
 #include "fuzz_util.h"
 #include "io/h5attr.h"
@@ -125,11 +126,18 @@ static void try_marker(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const uint8_t HDF5_SIG[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-    if (size < 8 || memcmp(data, HDF5_SIG, 8) != 0) {
+    const char *path;
+    if (fuzz_h5_is_recipe(data, size)) {
+        path = fuzz_write_file("run_file.h5", NULL, 0);
+        fuzz_h5_build(data, size, path);
+    } else if (size < 8 || memcmp(data, HDF5_SIG, 8) != 0) {
         try_marker(data, size);
         return 0;
+    } else if (fuzz_h5_raw_enabled()) {
+        path = fuzz_write_file("run_file.h5", data, size);
+    } else {
+        return 0;
     }
-    const char *path = fuzz_write_file("run_file.h5", data, size);
     try_checkpoint(path);
     try_score_file(path);
     try_results(path);

@@ -17,7 +17,7 @@ add_library(ddad_fuzz_readers STATIC ${_fuzz_lib_sources}
 target_include_directories(ddad_fuzz_readers PUBLIC ${CMAKE_SOURCE_DIR}/src ${CMAKE_BINARY_DIR}/generated)
 target_link_libraries(ddad_fuzz_readers PUBLIC ddad_deps)
 
-add_library(ddad_fuzz_common STATIC ${_fz}/fuzz_util.c ${_fz}/fuzz_net.c)
+add_library(ddad_fuzz_common STATIC ${_fz}/fuzz_util.c ${_fz}/fuzz_net.c ${_fz}/fuzz_h5build.c)
 target_link_libraries(ddad_fuzz_common PUBLIC ddad_fuzz_readers)
 foreach(h ${DDAD_FUZZ_HARNESSES})
   add_executable(fuzz_${h} ${_fz}/fuzz_${h}.c)

@@ -11,6 +11,7 @@
 
 #include "core/util.h"
 #include "data/dataset_write.h"
+#include "fuzz_h5build.h"
 #include "fuzz_net.h"
 #include "io/h5attr.h"
 #include "io/h5util.h"
@@ -274,6 +275,177 @@ static void make_attr_str_array(const char *harness, const char *file, const cha
     check(H5Fclose(f) < 0, &err, "closing a damaged file");
 }
 
+/* ---- HDF5 files as recipes (fuzz_h5build.h) ---- */
+
+typedef struct {
+    FILE *out;
+    hid_t file;
+} recipe_ctx;
+
+static void put_str(FILE *o, const char *s)
+{
+    size_t n = strlen(s);
+    fputc((int)n, o);
+    fwrite(s, 1, n, o);
+}
+
+static void put_u32(FILE *o, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) fputc((int)(v >> (8 * i) & 0xff), o);
+}
+
+/* The recipe type code of a file type, and the memory type to read its data with. */
+static int type_code(hid_t t, unsigned *str_size, hid_t *mem)
+{
+    size_t size = H5Tget_size(t);
+    *str_size = 0;
+    switch (H5Tget_class(t)) {
+    case H5T_INTEGER: {
+        int sign = H5Tget_sign(t) == H5T_SGN_2;
+        *mem = size == 1 ? (sign ? H5T_NATIVE_INT8 : H5T_NATIVE_UINT8)
+               : size == 2 ? H5T_STD_U16BE : size == 4 ? H5T_NATIVE_INT32 : H5T_NATIVE_INT64;
+        return size == 1 ? (sign ? FUZZ_H5_T_I8 : FUZZ_H5_T_U8)
+               : size == 2 ? FUZZ_H5_T_U16BE : size == 4 ? FUZZ_H5_T_I32 : FUZZ_H5_T_I64;
+    }
+    case H5T_FLOAT:
+        *mem = size == 4 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
+        return size == 4 ? FUZZ_H5_T_F32 : FUZZ_H5_T_F64;
+    case H5T_STRING:
+        if (H5Tis_variable_str(t) > 0) return FUZZ_H5_T_VSTR;
+        *str_size = (unsigned)size;
+        return FUZZ_H5_T_STR;
+    default:
+        return -1;
+    }
+}
+
+/* Type, rank and dims of one dataset or attribute. */
+static void put_shape(FILE *o, int code, unsigned str_size, hid_t space)
+{
+    fputc(code, o);
+    if (code == FUZZ_H5_T_STR) {
+        fputc((int)(str_size & 0xff), o);
+        fputc((int)(str_size >> 8), o);
+    }
+    hsize_t dims[4] = {0};
+    int rank = H5Sget_simple_extent_ndims(space);
+    if (rank > 4) rank = 4;
+    fputc(rank, o);
+    H5Sget_simple_extent_dims(space, dims, NULL);
+    for (int i = 0; i < rank; i++) put_u32(o, (uint32_t)dims[i]);
+}
+
+/* The data of a dataset or attribute in its file type's bytes (vlen strings: the first
+ * string), at most cap bytes; returns the length. */
+static size_t read_bytes(hid_t obj, int is_attr, hid_t t, int code, hid_t mem, hid_t space, uint8_t *buf, size_t cap)
+{
+    hssize_t n = H5Sget_simple_extent_npoints(space);
+    if (n <= 0) return 0;
+    if (code == FUZZ_H5_T_VSTR) {
+        char **s = calloc((size_t)n, sizeof *s);
+        hid_t vt = H5Tcopy(H5T_C_S1);
+        H5Tset_size(vt, H5T_VARIABLE);
+        size_t len = 0;
+        if ((is_attr ? H5Aread(obj, vt, s) : H5Dread(obj, vt, H5S_ALL, H5S_ALL, H5P_DEFAULT, s)) >= 0 && s[0]) {
+            len = strlen(s[0]) < cap ? strlen(s[0]) : cap;
+            memcpy(buf, s[0], len);
+            H5Dvlen_reclaim(vt, space, H5P_DEFAULT, s);
+        }
+        H5Tclose(vt);
+        free(s);
+        return len;
+    }
+    hid_t m = code == FUZZ_H5_T_STR ? t : mem;
+    size_t bytes = (size_t)n * H5Tget_size(m);
+    uint8_t *all = malloc(bytes);
+    size_t len = 0;
+    if (all && (is_attr ? H5Aread(obj, m, all) : H5Dread(obj, m, H5S_ALL, H5S_ALL, H5P_DEFAULT, all)) >= 0) {
+        len = bytes < cap ? bytes : cap;
+        memcpy(buf, all, len);
+    }
+    free(all);
+    return len;
+}
+
+static herr_t put_attr(hid_t obj, const char *name, const H5A_info_t *info, void *vctx)
+{
+    (void)info;
+    recipe_ctx *r = vctx;
+    char path[256];
+    if (H5Iget_name(obj, path, sizeof path) < 0) return 0;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t t = H5Aget_type(a), sp = H5Aget_space(a), mem = -1;
+    unsigned str_size;
+    int code = type_code(t, &str_size, &mem);
+    if (code >= 0) {
+        fputc(2, r->out);
+        put_str(r->out, path);
+        put_str(r->out, name);
+        put_shape(r->out, code, str_size, sp);
+        uint8_t buf[64];
+        size_t len = read_bytes(a, 1, t, code, mem, sp, buf, sizeof buf);
+        fwrite(buf, 1, len, r->out);   /* an attribute takes the next 64 bytes (or fewer at the end) */
+        for (size_t i = len; i < sizeof buf; i++) fputc(0, r->out);
+    }
+    H5Sclose(sp);
+    H5Tclose(t);
+    H5Aclose(a);
+    return 0;
+}
+
+static herr_t put_object(hid_t root, const char *name, const H5O_info_t *info, void *vctx)
+{
+    recipe_ctx *r = vctx;
+    char path[260];
+    snprintf(path, sizeof path, "/%s", strcmp(name, ".") ? name : "");
+    if (info->type == H5O_TYPE_GROUP && strcmp(name, ".")) {
+        fputc(0, r->out);
+        put_str(r->out, path);
+    } else if (info->type == H5O_TYPE_DATASET) {
+        hid_t d = H5Dopen2(root, name, H5P_DEFAULT);
+        hid_t t = H5Dget_type(d), sp = H5Dget_space(d), dcpl = H5Dget_create_plist(d), mem = -1;
+        unsigned str_size;
+        int code = type_code(t, &str_size, &mem);
+        if (code >= 0) {
+            fputc(1, r->out);
+            put_str(r->out, path);
+            put_shape(r->out, code, str_size, sp);
+            int flags = H5Pget_layout(dcpl) == H5D_CHUNKED ? 1 : 0;
+            if (flags && H5Pget_nfilters(dcpl) > 0) flags |= 2;
+            fputc(flags, r->out);
+            static uint8_t buf[65535];
+            size_t len = read_bytes(d, 0, t, code, mem, sp, buf, sizeof buf);
+            fputc((int)(len & 0xff), r->out);
+            fputc((int)(len >> 8), r->out);
+            fwrite(buf, 1, len, r->out);
+        }
+        H5Pclose(dcpl);
+        H5Sclose(sp);
+        H5Tclose(t);
+        H5Dclose(d);
+    }
+    hid_t o = H5Oopen(root, name, H5P_DEFAULT);
+    if (o >= 0) {
+        H5Aiterate2(o, H5_INDEX_NAME, H5_ITER_INC, NULL, put_attr, r);
+        H5Oclose(o);
+    }
+    return 0;
+}
+
+/* Writes harness/<file>.recipe describing harness/<file>. */
+static void make_recipe(const char *harness, const char *file)
+{
+    char in[2048], out[2064];
+    snprintf(in, sizeof in, "%s", out_path(harness, file));
+    snprintf(out, sizeof out, "%s.recipe", in);
+    ddad_error err = {0};
+    recipe_ctx r = {fopen(out, "wb"), H5Fopen(in, H5F_ACC_RDONLY, H5P_DEFAULT)};
+    check(!r.out || r.file < 0, &err, "opening a file to turn into a recipe");
+    fwrite(FUZZ_H5_MAGIC, 1, 4, r.out);
+    check(H5Ovisit(r.file, H5_INDEX_NAME, H5_ITER_INC, put_object, &r) < 0, &err, "walking a file");
+    check(H5Fclose(r.file) < 0 || fclose(r.out) != 0, &err, "writing a recipe");
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -306,6 +478,10 @@ int main(int argc, char **argv)
     /* A score file from a run of another image size: its map rows are larger than the reader's. */
     write_score_file("score_other_img_size.h5", 2, 2 * FUZZ_SCORE_IMG);
     write_results_file("results.h5");
+    static const char *const RECIPES[][2] = {
+        {"dataset", "masks.h5"}, {"dataset", "deflate_masks.h5"}, {"run_files", "member.h5"},
+        {"run_files", "refiner_eval.h5"}, {"run_files", "score.h5"}, {"run_files", "results.h5"}};
+    for (size_t i = 0; i < sizeof RECIPES / sizeof RECIPES[0]; i++) make_recipe(RECIPES[i][0], RECIPES[i][1]);
     /* Damaged files: a scalar double attribute that became an array of 16. */
     write_checkpoint("member_array_loss_partial.h5", "member", FUZZ_KEY_MEMBERS, 1, 2, 1);
     make_attr_array("run_files", "member_array_loss_partial.h5", "/", "loss_partial");
