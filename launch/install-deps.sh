@@ -3,16 +3,19 @@
 #   launch/install-deps.sh            build and run: compiler, CMake, MPI, HDF5, libyaml, ...
 #   launch/install-deps.sh --tests    also what the tests use (PyTorch, Pillow, h5py, ...)
 #   launch/install-deps.sh --slurm    also a single-node Slurm for the cluster tests
+#   launch/install-deps.sh --fuzz     also clang and libFuzzer for the fuzz build (docs/BUILDING.md)
 # On a cluster, load modules instead (docs/BUILDING.md) and skip this script.
 set -euo pipefail
 
 want_tests=0
 want_slurm=0
+want_fuzz=0
 for a in "$@"; do
   case "$a" in
     --tests) want_tests=1 ;;
     --slurm) want_slurm=1 ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    --fuzz) want_fuzz=1 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$a'" >&2; exit 2 ;;
   esac
 done
@@ -28,6 +31,9 @@ if [ "$want_tests" = 1 ]; then
 fi
 if [ "$want_slurm" = 1 ]; then
   pkgs+=(slurmctld slurmd slurm-client munge)
+fi
+if [ "$want_fuzz" = 1 ]; then
+  pkgs+=(clang-14 libclang-rt-14-dev)
 fi
 
 missing=()

@@ -105,6 +105,48 @@ static hid_t open_checked(const char *path, hid_t fapl, ddad_error *err)
     return file;
 }
 
+/* The element type and chunking of dataset k must be what the writer makes: 1-byte
+ * integers or names of at most DDAD_NAME_MAX bytes, in chunks of at most one item or 1 MiB.
+ * A damaged file could otherwise make HDF5 allocate gigabytes for a chunk or a conversion. */
+static int check_storage(hid_t ds, int k, hsize_t item_bytes, const char *path, const char *p, ddad_error *err)
+{
+    hid_t t = H5Dget_type(ds);
+    H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+    size_t tsize = t >= 0 ? H5Tget_size(t) : 0;
+    int vlen = t >= 0 && cls == H5T_STRING && H5Tis_variable_str(t) > 0;
+    if (t >= 0) H5Tclose(t);
+    int type_ok = k == DS_NAMES ? cls == H5T_STRING && !vlen && tsize >= 1 && tsize <= DDAD_NAME_MAX
+                                : cls == H5T_INTEGER && tsize == 1;
+    if (!type_ok)
+        return ddad_error_set(err, DDAD_EXIT_USAGE, "%s: dataset %s has the wrong element type (%s expected): "
+                              "the file is damaged or was not written by ddad; prepare it again", path, p,
+                              k == DS_NAMES ? "fixed-length strings" : "8-bit integers");
+    hid_t dcpl = H5Dget_create_plist(ds);
+    if (dcpl < 0) return ddad_error_set(err, DDAD_EXIT_USAGE, "%s: cannot read the storage of dataset %s", path, p);
+    double bytes = 0;
+    if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
+        hsize_t c[H5S_MAX_RANK];
+        int nd = H5Pget_chunk(dcpl, H5S_MAX_RANK, c);
+        bytes = (double)tsize;
+        for (int i = 0; i < nd; i++) bytes *= (double)c[i];
+    }
+    H5Pclose(dcpl);
+    /* What the file says the data takes on disk bounds what HDF5 reads and allocates: more
+     * than twice the raw size (plus slack for tiny chunks) is a damaged chunk index. */
+    hid_t space = H5Dget_space(ds);
+    hssize_t npoints = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    if (space >= 0) H5Sclose(space);
+    double raw = npoints > 0 ? (double)npoints * (double)tsize : 0, stored = (double)H5Dget_storage_size(ds);
+    if (stored > 2 * raw + (double)(1 << 16))
+        return ddad_error_set(err, DDAD_EXIT_USAGE, "%s: dataset %s takes %.0f bytes on disk for %.0f bytes of data: "
+                              "the file is damaged; prepare it again", path, p, stored, raw);
+    double limit = (double)item_bytes > (double)(1 << 20) ? (double)item_bytes : (double)(1 << 20);
+    if (bytes > limit)
+        return ddad_error_set(err, DDAD_EXIT_USAGE, "%s: dataset %s is stored in chunks of %.0f bytes, more than "
+                              "ddad writes (%.0f): the file is damaged; prepare it again", path, p, bytes, limit);
+    return 0;
+}
+
 /* Opens the datasets of one data file and checks their shapes against the index. */
 static int open_sets(ddad_dataset *d, in_file *in, const char *path, ddad_error *err)
 {
@@ -125,6 +167,7 @@ static int open_sets(ddad_dataset *d, in_file *in, const char *path, ddad_error 
                 break;
             }
             in->ds[s][k] = ds;
+            if ((rc = check_storage(ds, k, (k == DS_IMAGES || k == DS_MASKS) ? H * H : 1, path, p, err)) < 0) break;
             hid_t space = H5Dget_space(ds);
             hsize_t dims[3] = {0, 0, 0};
             int rank = H5Sget_simple_extent_ndims(space);

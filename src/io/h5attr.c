@@ -70,8 +70,11 @@ int ddad_h5_attr_read_str(hid_t obj, const char *name, char *out, size_t outlen)
     hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
     if (attr < 0) return -1;
     int rc = -1;
-    hid_t type = H5Aget_type(attr), mem = -1;
-    if (type < 0 || H5Tget_class(type) != H5T_STRING) goto done;
+    hid_t type = H5Aget_type(attr), mem = -1, space = H5Aget_space(attr);
+    /* One string: H5Aread writes every element of the attribute. */
+    hssize_t npoints = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    if (space >= 0) H5Sclose(space);
+    if (type < 0 || H5Tget_class(type) != H5T_STRING || npoints != 1) goto done;
     if (H5Tis_variable_str(type) > 0) {
         char *s = NULL;
         if ((mem = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_size(mem, H5T_VARIABLE) < 0) goto done;

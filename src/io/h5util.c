@@ -52,8 +52,15 @@ static int attr_read(hid_t obj, const char *name, hid_t type, void *v, ddad_erro
 {
     if (H5Aexists(obj, name) <= 0) return ddad_error_set(err, DDAD_EXIT_USAGE, "attribute '%s' is missing", name);
     hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    herr_t rc = a >= 0 ? H5Aread(a, type, v) : -1;
+    hid_t sp = a >= 0 ? H5Aget_space(a) : -1;
+    hssize_t npoints = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+    if (sp >= 0) H5Sclose(sp);
+    /* One value: H5Aread writes every element of the attribute into v. */
+    herr_t rc = a >= 0 && npoints == 1 ? H5Aread(a, type, v) : -1;
     if (a >= 0) H5Aclose(a);
+    if (a >= 0 && npoints != 1)
+        return ddad_error_set(err, DDAD_EXIT_USAGE, "attribute '%s' holds %lld values, expected one (damaged file?)",
+                              name, (long long)npoints);
     return rc < 0 ? ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot read attribute %s", name) : 0;
 }
 
@@ -84,12 +91,33 @@ int ddad_h5_write(hid_t loc, const char *name, hid_t type, int rank, const hsize
     return rc < 0 ? ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot write dataset %s", name) : 0;
 }
 
+/* The file's element type must be of the memory type's class and not larger than it (or 16
+ * bytes for numbers): HDF5 sizes its conversion buffers by the file type, which a damaged
+ * file can make gigabytes large. */
+static int check_elem_type(hid_t d, const char *name, hid_t type, ddad_error *err)
+{
+    hid_t ft = H5Dget_type(d);
+    H5T_class_t fc = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
+    size_t fsize = ft >= 0 ? H5Tget_size(ft) : 0, msize = H5Tget_size(type);
+    if (ft >= 0) H5Tclose(ft);
+    size_t limit = msize > 16 ? msize : 16;
+    if (fc != H5Tget_class(type) || fsize == 0 || fsize > limit)
+        return ddad_error_set(err, DDAD_EXIT_USAGE, "dataset '%s' has elements of another type (%zu bytes, class %d; "
+                              "expected class %d): damaged file, or not written by ddad", name, fsize, (int)fc,
+                              (int)H5Tget_class(type));
+    return 0;
+}
+
 int ddad_h5_read(hid_t loc, const char *name, hid_t type, size_t n, void *data, ddad_error *err)
 {
     if (H5Lexists(loc, name, H5P_DEFAULT) <= 0)
         return ddad_error_set(err, DDAD_EXIT_USAGE, "dataset '%s' is missing", name);
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
     if (d < 0) return ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot open dataset %s", name);
+    if (check_elem_type(d, name, type, err) < 0) {
+        H5Dclose(d);
+        return -1;
+    }
     hid_t sp = H5Dget_space(d);
     hssize_t have = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
     if (sp >= 0) H5Sclose(sp);
@@ -102,22 +130,35 @@ int ddad_h5_read(hid_t loc, const char *name, hid_t type, size_t n, void *data, 
     return rc < 0 ? ddad_error_set(err, DDAD_EXIT_RUNTIME, "HDF5: cannot read dataset %s", name) : 0;
 }
 
-int ddad_h5_read_rows(hid_t loc, const char *name, hid_t type, int64_t start, int64_t count, void *data,
-                      ddad_error *err)
+int ddad_h5_read_rows(hid_t loc, const char *name, hid_t type, int64_t start, int64_t count, size_t row_elems,
+                      void *data, ddad_error *err)
 {
     if (count == 0) return 0;
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
     if (d < 0) return ddad_error_set(err, DDAD_EXIT_USAGE, "dataset '%s' is missing or unreadable", name);
+    if (check_elem_type(d, name, type, err) < 0) {
+        H5Dclose(d);
+        return -1;
+    }
     hid_t fs = H5Dget_space(d);
     int rank = fs >= 0 ? H5Sget_simple_extent_ndims(fs) : -1;
     herr_t rc = -1;
     if (rank >= 1 && rank <= 4) {
         hsize_t dims[4], off[4] = {0}, cnt[4];
         H5Sget_simple_extent_dims(fs, dims, NULL);
+        hsize_t per_row = 1;
         for (int i = 0; i < rank; i++) cnt[i] = dims[i];
+        for (int i = 1; i < rank; i++) per_row *= dims[i];
+        if (per_row != (hsize_t)row_elems) {
+            H5Sclose(fs);
+            H5Dclose(d);
+            return ddad_error_set(err, DDAD_EXIT_USAGE,
+                                  "dataset '%s' has rows of %llu elements, expected %zu (written for another image "
+                                  "size?)", name, (unsigned long long)per_row, row_elems);
+        }
         off[0] = (hsize_t)start;
         cnt[0] = (hsize_t)count;
-        if ((hsize_t)(start + count) <= dims[0] &&
+        if (start >= 0 && count > 0 && (hsize_t)(start + count) <= dims[0] &&
             H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0) {
             hid_t ms = H5Screate_simple(rank, cnt, NULL);
             rc = H5Dread(d, type, ms, fs, H5P_DEFAULT, data);

@@ -22,9 +22,10 @@ int ddad_h5_write(hid_t loc, const char *name, hid_t type, int rank, const hsize
                   ddad_error *err);
 /* Reads a whole dataset of n elements (checks the element count). */
 int ddad_h5_read(hid_t loc, const char *name, hid_t type, size_t n, void *data, ddad_error *err);
-/* Reads rows [start, start+count) of a dataset whose first dimension indexes images. */
-int ddad_h5_read_rows(hid_t loc, const char *name, hid_t type, int64_t start, int64_t count, void *data,
-                      ddad_error *err);
+/* Reads rows [start, start+count) of a dataset whose first dimension indexes images; each
+ * row must hold row_elems elements (the product of the other dimensions), as data expects. */
+int ddad_h5_read_rows(hid_t loc, const char *name, hid_t type, int64_t start, int64_t count, size_t row_elems,
+                      void *data, ddad_error *err);
 /* Number of elements along the first dimension (-1 when missing). */
 int64_t ddad_h5_rows(hid_t loc, const char *name);
 /* Fixed-length strings of slot bytes each. */

@@ -179,8 +179,12 @@ int ddad_ckpt_load(const char *path, const char *key, ddad_paramset *ps, int wit
         if (ddad_h5_read_attr_i64(f, "epoch", &st->epoch, err) || ddad_h5_read_attr_i64(f, "batch", &st->batch, err) ||
             ddad_h5_read_attr_f64(f, "loss_partial", &st->loss_partial, err))
             rc = -1;
-        else if (st->epoch > st->cap || st->epoch < 0)
-            rc = ddad_error_set(err, DDAD_EXIT_USAGE, "checkpoint %s has %lld epochs, this run has %lld", path,
+        else if (st->epoch < 0 || st->batch < 0)
+            rc = ddad_error_set(err, DDAD_EXIT_USAGE, "checkpoint %s has epoch %lld, batch %lld: negative positions "
+                                "(damaged file); run without --resume to start afresh", path, (long long)st->epoch,
+                                (long long)st->batch);
+        else if (st->epoch > st->cap)
+            rc = ddad_error_set(err, DDAD_EXIT_USAGE, "checkpoint %s has %lld epochs, more than this run's %lld", path,
                                 (long long)st->epoch, (long long)st->cap);
         else
             rc = read_loss(f, (size_t)st->epoch, st->loss, err);

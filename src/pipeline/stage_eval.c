@@ -129,9 +129,9 @@ static void refine_scores(ddad_run *run, hid_t sf, int64_t s0, int64_t s1, float
         int nb = (int)(s1 - s < chunk ? s1 - s : chunk);
         double t0 = ddad_now();
         ddad_fault_read_batch(run, DDAD_STAGE_EVAL);
-        check_score(run, ddad_h5_read_rows(sf, "map_intra", H5T_NATIVE_FLOAT, s, nb, intra, &err), &err);
+        check_score(run, ddad_h5_read_rows(sf, "map_intra", H5T_NATIVE_FLOAT, s, nb, hw, intra, &err), &err);
         if (c_in == 2)
-            check_score(run, ddad_h5_read_rows(sf, "map_inter", H5T_NATIVE_FLOAT, s, nb, inter, &err), &err);
+            check_score(run, ddad_h5_read_rows(sf, "map_inter", H5T_NATIVE_FLOAT, s, nb, hw, inter, &err), &err);
         double t1 = ddad_now();
         run->phase_time[DDAD_PHASE_IO] += t1 - t0;
         for (int i = 0; i < nb; i++) {
@@ -326,7 +326,7 @@ static void write_map_rows(ddad_run *run, const char *tmp, hid_t sf, int64_t s0,
                 snprintf(nm, sizeof nm, "map_%s", BASE[k]);
                 ddad_fault_read_batch(run, DDAD_STAGE_EVAL);
                 if (s1 > s0)
-                    check_score(run, ddad_h5_read_rows(sf, nm, H5T_NATIVE_FLOAT, s0, s1 - s0, rows, &err), &err);
+                    check_score(run, ddad_h5_read_rows(sf, nm, H5T_NATIVE_FLOAT, s0, s1 - s0, hw, rows, &err), &err);
                 src = rows;
             }
             check_write(run, "results.h5",
