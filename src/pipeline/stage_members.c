@@ -113,6 +113,24 @@ static void fmt_duration(double s, char *buf, size_t n)
     else snprintf(buf, n, "%ld:%02ld", t / 60, t % 60);
 }
 
+/* Everything the stage holds: released at its end, and before a preemption exit. */
+static void free_stage(member_job *jobs, int n_local, int64_t *order, float *x, double *stats, uint8_t *set[2])
+{
+    for (int i = 0; i < n_local; i++) {
+#ifdef DDAD_WITH_CUDA
+        ddad_member_gpu_free(jobs[i].gpu);
+#endif
+        ddad_ae_free(jobs[i].ae);
+        ddad_train_state_free(&jobs[i].st);
+    }
+    free(jobs);
+    free(order);
+    free(x);
+    free(stats);
+    free(set[0]);
+    free(set[1]);
+}
+
 void ddad_stage_members(ddad_run *run)
 {
     const ddad_config *c = &run->cfg;
@@ -229,21 +247,10 @@ void ddad_stage_members(ddad_run *run)
         if (ddad_preempt_agreed(run)) {
             for (int i = 0; i < d->n_local; i++)
                 if (!(jobs[i].st.epoch == e + 1 && (periodic || e + 1 == E))) save_member(run, &jobs[i]);
+            free_stage(jobs, d->n_local, order, x, stats, set);
             ddad_preempt_exit(run, "member training");
         }
     }
-    for (int i = 0; i < d->n_local; i++) {
-#ifdef DDAD_WITH_CUDA
-        ddad_member_gpu_free(jobs[i].gpu);
-#endif
-        ddad_ae_free(jobs[i].ae);
-        ddad_train_state_free(&jobs[i].st);
-    }
-    free(jobs);
-    free(order);
-    free(x);
-    free(stats);
-    free(set[0]);
-    free(set[1]);
+    free_stage(jobs, d->n_local, order, x, stats, set);
     ddad_stage_mark_done(run, DDAD_STAGE_MEMBERS);
 }

@@ -185,8 +185,10 @@ static void remove_results(const ddad_run *run)
     }
 }
 
-static int finish(int rc)
+/* Every return of cmd_run after MPI_Init: frees the run state, ends MPI. */
+static int finish(ddad_run *run, int rc)
 {
+    free(run);
     MPI_Finalize();
     return rc;
 }
@@ -213,16 +215,16 @@ int cmd_run(int argc, char **argv)
     run->resume = a.resume;
     run->quiet = a.quiet;
     run->refine_steps = a.refine_steps;
-    if ((rc = setup_config(run, &a, rank)) != 0) return finish(rc);
+    if ((rc = setup_config(run, &a, rank)) != 0) return finish(run, rc);
     ddad_error err = {0};
     if (ddad_dist_init(&run->dist, run->cfg.members, &err) != 0) {
         if (rank == 0) fprintf(stderr, "ddad run: error: %s\n", err.msg);
-        return finish(err.code);
+        return finish(run, err.code);
     }
     ddad_nn_set_threads(run->dist.threads);
     if (ddad_run_pick_device(run, &err) != 0) {
         if (rank == 0) fprintf(stderr, "ddad run: error: %s: %s\n", a.config, err.msg);
-        return finish(err.code);
+        return finish(run, err.code);
     }
     snprintf(run->out_dir, sizeof run->out_dir, "%s", run->cfg.out_dir);
     snprintf(run->ckpt_dir, sizeof run->ckpt_dir, "%s/checkpoints", run->out_dir);
@@ -237,7 +239,7 @@ int cmd_run(int argc, char **argv)
     for (int s = 0; s < check_upto; s++)
         if (ddad_stage_check_key(run, s, &err) != 0) {
             if (rank == 0) fprintf(stderr, "ddad run: error: %s\n", err.msg);
-            return finish(err.code);
+            return finish(run, err.code);
         }
 
     /* Which stages run: all (from the first unfinished one with --resume) or just one. */
@@ -251,17 +253,17 @@ int cmd_run(int argc, char **argv)
                             "ddad run: error: the %s stage needs the results of the %s stage, which %s does not hold: "
                             "run --stage %s first (or --stage all)\n",
                             ddad_stage_name(a.stage), ddad_stage_name(s), run->ckpt_dir, ddad_stage_name(s));
-                return finish(DDAD_EXIT_USAGE);
+                return finish(run, DDAD_EXIT_USAGE);
             }
         if (a.resume && ddad_stage_done(run, a.stage)) {
             log_info("run: the %s stage is already done in %s", ddad_stage_name(a.stage), run->ckpt_dir);
-            return finish(DDAD_EXIT_OK);
+            return finish(run, DDAD_EXIT_OK);
         }
     } else if (a.resume) {
         while (first < DDAD_N_STAGES && ddad_stage_done(run, first)) first++;
         if (first == DDAD_N_STAGES) {
             log_info("run: every stage is already done in %s", run->ckpt_dir);
-            return finish(DDAD_EXIT_OK);
+            return finish(run, DDAD_EXIT_OK);
         }
         if (first > 0) log_info("run: resuming at the %s stage", ddad_stage_name(first));
     }
@@ -278,12 +280,11 @@ int cmd_run(int argc, char **argv)
         case DDAD_STAGE_MEMBERS: ddad_stage_members(run); break;
         case DDAD_STAGE_SCORE: ddad_stage_score(run); break;
         case DDAD_STAGE_REFINE:
-            if (ddad_stage_refine(run)) return finish(DDAD_EXIT_OK);
+            if (ddad_stage_refine(run)) return finish(run, DDAD_EXIT_OK);
             break;
         case DDAD_STAGE_EVAL: ddad_stage_eval(run); break;
         }
     }
     log_info("run: done in %.1f s", ddad_now() - t0);
-    free(run);
-    return finish(DDAD_EXIT_OK);
+    return finish(run, DDAD_EXIT_OK);
 }
