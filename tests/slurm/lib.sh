@@ -76,9 +76,10 @@ export DDAD
 DDAD_TEST_CONFIG="$DDAD_ROOT/configs/ci.yaml"
 ci_data="$(dirname "${DDAD_TEST_WORK:-$PWD/x}")/ci.h5"
 
-# ensure_ci_data: makes the CI dataset once for all Slurm tests.
+# ensure_ci_data: makes the CI dataset once for all Slurm tests, and again after ddad is
+# rebuilt (a dataset from an older ddad may lack what the new one requires, e.g. a digest).
 ensure_ci_data() {
-  [ -f "$ci_data" ] && return 0
+  [ -f "$ci_data" ] && [ "$ci_data" -nt "$DDAD" ] && return 0
   mkdir -p "$(dirname "$ci_data")"
   "$DDAD" synth --preset ci --out "$ci_data.tmp.h5" >/dev/null || fail "ddad synth --preset ci failed"
   mv "$ci_data.tmp.h5" "$ci_data"
