@@ -209,3 +209,12 @@ int ddad_ckpt_load(const char *path, const char *key, ddad_paramset *ps, int wit
     }
     return rc;
 }
+
+int ddad_run_ckpt_load(const ddad_run *run, int stage, const char *path, ddad_paramset *ps, int with_optimizer,
+                       ddad_train_state *st, ddad_error *err)
+{
+    char redo[3 * DDAD_PATH_MAX];
+    ddad_redo_hint(run, stage, path, redo, sizeof redo);
+    const char *key = stage == DDAD_STAGE_REFINE ? run->refine_key : run->members_key;
+    return ddad_ckpt_load(path, key, ps, with_optimizer, st, redo, err);
+}

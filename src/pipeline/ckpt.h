@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "model/paramset.h"
+#include "pipeline/run.h"
 
 typedef struct {
     int64_t epoch;         /* completed epochs */
@@ -38,6 +39,12 @@ int ddad_ckpt_save(const char *path, const char *kind, const char *key, const dd
  * ddad_redo_hint). Usage errors; nothing read is to be used when it fails. */
 int ddad_ckpt_load(const char *path, const char *key, ddad_paramset *ps, int with_optimizer, ddad_train_state *st,
                    const char *redo, ddad_error *err);
+
+/* ddad_ckpt_load of one of this run's checkpoints of `stage` (DDAD_STAGE_MEMBERS or
+ * DDAD_STAGE_REFINE): with that stage's key, and its advice (ddad_redo_hint) when the file
+ * is damaged. */
+int ddad_run_ckpt_load(const ddad_run *run, int stage, const char *path, ddad_paramset *ps, int with_optimizer,
+                       ddad_train_state *st, ddad_error *err);
 
 /* Describes every difference between this run's key and another "name=value ..." key into
  * buf: "this run has Model.ls=8, <other> Model.ls=16; ..." (other: "the checkpoint has"). */

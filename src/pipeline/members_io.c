@@ -20,10 +20,8 @@ ddad_ae *ddad_member_load_eval(ddad_run *run, int member, int max_batch)
     ddad_error err = {0};
     ddad_train_state st;
     ddad_train_state_init(&st, c->num_epoch);
-    char redo[3 * DDAD_PATH_MAX];
-    ddad_redo_hint(run, DDAD_STAGE_MEMBERS, path, redo, sizeof redo);
     double t0 = ddad_now();
-    if (ddad_ckpt_load(path, run->members_key, ddad_ae_paramset(ae), 0, &st, redo, &err) != 0) ddad_fatal_error(&err);
+    if (ddad_run_ckpt_load(run, DDAD_STAGE_MEMBERS, path, ddad_ae_paramset(ae), 0, &st, &err) != 0) ddad_fatal_error(&err);
     run->phase_time[DDAD_PHASE_IO] += ddad_now() - t0;
     if (st.epoch < c->num_epoch)
         ddad_fatal(DDAD_EXIT_USAGE, "%s holds %lld of %d epochs: finish the members stage first (--resume)", path,

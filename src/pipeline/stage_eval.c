@@ -108,9 +108,8 @@ static void refine_scores(ddad_run *run, hid_t sf, int64_t s0, int64_t s1, float
     ddad_error err = {0};
     ddad_train_state st;
     ddad_train_state_init(&st, c->r_num_epoch);
-    char redo[3 * DDAD_PATH_MAX];
-    ddad_redo_hint(run, DDAD_STAGE_REFINE, path, redo, sizeof redo);
-    check(ddad_ckpt_load(path, run->refine_key, ddad_refine_paramset(r), 0, &st, redo, &err), &err, "loading the refiner");
+    check(ddad_run_ckpt_load(run, DDAD_STAGE_REFINE, path, ddad_refine_paramset(r), 0, &st, &err), &err,
+          "loading the refiner");
     ddad_train_state_free(&st);
     int chunk = EVAL_CHUNK;
 #ifdef DDAD_WITH_CUDA
@@ -247,9 +246,8 @@ static void write_results(ddad_run *run, int64_t n, const char *names, const int
         ddad_member_ckpt_path(run, m, cpath, sizeof cpath);
         ddad_train_state st;
         ddad_train_state_init(&st, c->num_epoch);
-        char redo[3 * DDAD_PATH_MAX];
-        ddad_redo_hint(run, DDAD_STAGE_MEMBERS, cpath, redo, sizeof redo);
-        check(ddad_ckpt_load(cpath, run->members_key, ddad_ae_paramset(ae), 0, &st, redo, &err), &err, "loading a member");
+        check(ddad_run_ckpt_load(run, DDAD_STAGE_MEMBERS, cpath, ddad_ae_paramset(ae), 0, &st, &err), &err,
+              "loading a member");
         snprintf(grp, sizeof grp, "members/%s", name);
         check_write(run, "results.h5", ddad_results_write_network(f, grp, ddad_ae_paramset(ae), grp, st.loss, st.epoch, &err),
                     &err, "writing a member");
@@ -262,9 +260,7 @@ static void write_results(ddad_run *run, int64_t n, const char *names, const int
         ddad_refine_ckpt_path(run, cpath, sizeof cpath);
         ddad_train_state st;
         ddad_train_state_init(&st, c->r_num_epoch);
-        char redo[3 * DDAD_PATH_MAX];
-        ddad_redo_hint(run, DDAD_STAGE_REFINE, cpath, redo, sizeof redo);
-        check(ddad_ckpt_load(cpath, run->refine_key, ddad_refine_paramset(r), 0, &st, redo, &err), &err,
+        check(ddad_run_ckpt_load(run, DDAD_STAGE_REFINE, cpath, ddad_refine_paramset(r), 0, &st, &err), &err,
               "loading the refiner");
         check_write(run, "results.h5",
                     ddad_results_write_network(f, "refiner", ddad_refine_paramset(r), "refiner", st.loss, st.epoch, &err),

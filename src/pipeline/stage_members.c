@@ -178,10 +178,8 @@ void ddad_stage_members(ddad_run *run)
         ddad_member_ckpt_path(run, j->member, path, sizeof path);
         if (run->resume && ddad_file_exists(path)) {
             ddad_error err = {0};
-            char redo[3 * DDAD_PATH_MAX];
-            ddad_redo_hint(run, DDAD_STAGE_MEMBERS, path, redo, sizeof redo);
             double t1 = ddad_now();
-            if (ddad_ckpt_load(path, run->members_key, ddad_ae_paramset(j->ae), 1, &j->st, redo, &err) != 0)
+            if (ddad_run_ckpt_load(run, DDAD_STAGE_MEMBERS, path, ddad_ae_paramset(j->ae), 1, &j->st, &err) != 0)
                 ddad_fatal_error(&err);
             run->phase_time[DDAD_PHASE_IO] += ddad_now() - t1;
             resumed++;

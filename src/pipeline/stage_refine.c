@@ -239,10 +239,8 @@ int ddad_stage_refine(ddad_run *run)
     char path[DDAD_PATH_MAX + 64];
     ddad_refine_ckpt_path(run, path, sizeof path);
     if (run->resume && ddad_file_exists(path)) {
-        char redo[3 * DDAD_PATH_MAX];
-        ddad_redo_hint(run, DDAD_STAGE_REFINE, path, redo, sizeof redo);
         double t1 = ddad_now();
-        if (ddad_ckpt_load(path, run->refine_key, ps, 1, &st, redo, &err) != 0) ddad_fatal_error(&err);
+        if (ddad_run_ckpt_load(run, DDAD_STAGE_REFINE, path, ps, 1, &st, &err) != 0) ddad_fatal_error(&err);
         run->phase_time[DDAD_PHASE_IO] += ddad_now() - t1;
         log_info("refine: resuming at epoch %lld, batch %lld", (long long)st.epoch + 1, (long long)st.batch + 1);
     } else {
